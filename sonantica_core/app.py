@@ -1,0 +1,94 @@
+"""The Starlette application factory.
+
+``create_app(ctx)`` builds the web app around an open :class:`CoreContext`;
+the caller (``sonantica serve`` or a test) owns the context's life. The core's
+routes come from the modules in :data:`ROUTE_MODULES`, each exposing ``routes``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
+
+from sonantica_core.context import CoreContext
+from sonantica_core.http.accesslog import AccessLogMiddleware
+from sonantica_core.http.errors import EXCEPTION_HANDLERS
+from sonantica_core.tasks.registry import set_context
+
+log = logging.getLogger("sonantica.app")
+
+#: Modules whose ``routes`` list makes up the core's HTTP API, in order.
+ROUTE_MODULES: tuple[str, ...] = ("sonantica_core.http.health",)
+
+#: Called with (app, ctx) while the app starts, after the context is installed;
+#: each may return an async callable run at shutdown. Parts of the core and the
+#: plugin manager register themselves here.
+StartupHook = Callable[[Starlette, CoreContext], Any]
+
+
+def core_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in ROUTE_MODULES:
+        routes.extend(importlib.import_module(name).routes)
+    return routes
+
+
+def create_app(
+    ctx: CoreContext,
+    *,
+    extra_routes: Sequence[BaseRoute] = (),
+    startup_hooks: Sequence[StartupHook] = (),
+    middleware: Sequence[Middleware] = (),
+) -> Starlette:
+    """Build the app. ``ctx`` stays open after the app shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        set_context(ctx)
+        closers = []
+        for hook in startup_hooks:
+            closer = hook(app, ctx)
+            if hasattr(closer, "__await__"):
+                closer = await closer
+            if closer is not None:
+                closers.append(closer)
+        try:
+            yield
+        finally:
+            for closer in reversed(closers):
+                try:
+                    result = closer()
+                    if hasattr(result, "__await__"):
+                        await result
+                except Exception:
+                    log.exception("error while shutting down")
+
+    stack = [Middleware(AccessLogMiddleware)]
+    if ctx.settings.cors_origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(ctx.settings.cors_origins),
+                allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "Range", "If-Range", "If-None-Match"],
+                expose_headers=["Content-Range", "Content-Length", "Accept-Ranges", "ETag"],
+                max_age=600,
+            )
+        )
+    stack.extend(middleware)
+    app = Starlette(
+        routes=[*core_routes(), *extra_routes],
+        middleware=stack,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    app.state.core = ctx
+    return app

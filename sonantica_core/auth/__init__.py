@@ -1,0 +1,1 @@
+"""Authentication: passwords, tokens, API keys, signed URLs, and who may do what."""

@@ -1,0 +1,92 @@
+"""What every sub-command shares: console, logging, settings, clean exits."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from sonantica_core.errors import ConfigError, DataDirLocked, SchemaOutOfDate, ServiceError
+from sonantica_core.settings import Settings, load_settings
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+T = TypeVar("T")
+
+#: Exit statuses: 2 for a wrong setting or usage, 1 for other failures.
+EXIT_CONFIG = 2
+EXIT_FAILURE = 1
+
+
+class CommandFailed(Exception):
+    """A sub-command failed in a way the user can act on; the message says how."""
+
+    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def setup_logging(level: str) -> None:
+    handler = RichHandler(console=err_console, show_path=False, rich_tracebacks=False, markup=False)
+    logging.basicConfig(level=level, format="%(name)s: %(message)s", handlers=[handler], force=True)
+    for noisy in ("hypercorn.access", "taskiq", "alembic", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def settings_from_args(args: argparse.Namespace, flag_map: Mapping[str, str] | None = None) -> Settings:
+    """Load settings with the command-line flags (attribute → env name) applied on top."""
+    overrides: dict[str, str | None] = {}
+    for attr, env in (flag_map or {}).items():
+        value = getattr(args, attr, None)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = ":".join(value) if value else None
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        overrides[env] = None if value is None else str(value)
+    return load_settings(overrides)
+
+
+def run_async(factory: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(factory())  # type: ignore[arg-type]
+
+
+def report_failure(exc: BaseException) -> int:
+    """Print one clear line for a known failure and return the exit status."""
+    if isinstance(exc, ConfigError):
+        err_console.print(f"[bold red]error:[/] {exc.setting}: {exc.reason}")
+        return EXIT_CONFIG
+    if isinstance(exc, CommandFailed):
+        err_console.print(f"[bold red]error:[/] {exc}")
+        return exc.status
+    if isinstance(exc, (DataDirLocked, SchemaOutOfDate, ServiceError)):
+        err_console.print(f"[bold red]error:[/] {exc}")
+        return EXIT_FAILURE
+    raise exc
+
+
+def add_common_flags(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Flags most commands accept; returns the attribute → setting map."""
+    parser.add_argument("--data-dir", dest="data_dir", metavar="DIR", help="data directory (DATA_DIR)")
+    parser.add_argument("--postgres-url", dest="postgres_url", metavar="URL", help="external PostgreSQL (POSTGRES_URL)")
+    parser.add_argument("--redis-url", dest="redis_url", metavar="URL", help="external Redis (REDIS_URL)")
+    parser.add_argument("--plugins-file", dest="plugins_file", metavar="FILE", help="plugins.toml (PLUGINS_FILE)")
+    parser.add_argument("--log-level", dest="log_level", metavar="LEVEL", help="DEBUG, INFO, WARNING, ERROR")
+    return {
+        "data_dir": "DATA_DIR",
+        "postgres_url": "POSTGRES_URL",
+        "redis_url": "REDIS_URL",
+        "plugins_file": "PLUGINS_FILE",
+        "log_level": "LOG_LEVEL",
+    }
+
+
+def describe_any(value: Any) -> str:
+    return "—" if value is None else str(value)

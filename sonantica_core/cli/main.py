@@ -1,0 +1,43 @@
+"""Entry point: parse the command line and dispatch to a sub-command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sonantica_core import __version__
+from sonantica_core.cli import doctor, migrate, serve, users, worker
+from sonantica_core.cli.common import report_failure
+
+SUBCOMMANDS = (serve, worker, migrate, users, doctor)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sonantica",
+        description="Sonántica: a self-hosted music server for lossless libraries.",
+    )
+    parser.add_argument("--version", action="version", version=f"sonantica {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        return report_failure(exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

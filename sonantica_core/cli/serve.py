@@ -1,0 +1,106 @@
+"""``sonantica serve [PATH ...]``: the web server, and in embedded mode everything else.
+
+Schema policy: with the embedded PostgreSQL, ``serve`` migrates the schema
+itself (nobody else can). With an external ``POSTGRES_URL`` it refuses to start
+on an old schema and prints the command to run, so that an upgrade of many
+replicas is one deliberate step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config as HypercornConfig
+
+from sonantica_core import __version__
+from sonantica_core.cli.common import add_common_flags, console, settings_from_args, setup_logging
+from sonantica_core.db import migrate as schema
+from sonantica_core.errors import SchemaOutOfDate
+from sonantica_core.runtime import Services, WorkerProcesses, child_environment
+from sonantica_core.settings import Settings, ensure_secret_key
+
+log = logging.getLogger("sonantica.serve")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("serve", help="run the server (embedded PostgreSQL and Redis unless configured)")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="music folders to serve (MEDIA_PATH)")
+    parser.add_argument("--host", help="address to listen on (HOST)")
+    parser.add_argument("--port", help="port to listen on (PORT)")
+    parser.add_argument("--workers", help="task workers to run alongside (WORKERS)")
+    parser.add_argument("--no-watch", dest="watch", action="store_false", default=None, help="do not watch folders")
+    flags = add_common_flags(parser)
+    flags.update(paths="MEDIA_PATH", host="HOST", port="PORT", workers="WORKERS", watch="WATCH")
+    parser.set_defaults(handler=lambda args: run(settings_from_args(args, flags)))
+
+
+def run(settings: Settings) -> int:
+    setup_logging(settings.log_level)
+    with Services(settings) as services:
+        secret = ensure_secret_key(settings)
+        prepare_schema(settings, services)
+        workers = WorkerProcesses(
+            settings.workers if services.embedded or settings.workers else 0,
+            child_environment(settings, services.postgres_url, services.redis_url, secret),
+        )
+        workers.start()
+        try:
+            asyncio.run(_serve_web(settings, services, secret, workers))
+        finally:
+            workers.stop()
+    console.print("[dim]Sonántica stopped.[/]")
+    return 0
+
+
+def prepare_schema(settings: Settings, services: Services) -> None:
+    """Migrate the embedded database; refuse an old external one."""
+    current = asyncio.run(schema.is_current(services.postgres_url))
+    if current:
+        return
+    if settings.postgres_url is None:
+        log.info("migrating the embedded database to the current schema")
+        schema.upgrade(services.postgres_url)
+        return
+    raise SchemaOutOfDate(
+        "the database schema is older than this version of Sonántica; run `sonantica migrate` "
+        "(with the same POSTGRES_URL) and start again"
+    )
+
+
+async def _supervise(workers: WorkerProcesses) -> None:
+    """Replace task workers that die (at most one restart per 5 seconds)."""
+    while True:
+        await asyncio.sleep(5)
+        workers.restart_exited()
+
+
+async def _serve_web(settings: Settings, services: Services, secret: str, workers: WorkerProcesses) -> None:
+    from sonantica_core.webapp import build_web_app
+
+    app, ctx = await build_web_app(settings, services.postgres_url, services.redis_url, secret)
+    config = HypercornConfig()
+    config.bind = [f"{settings.host}:{settings.port}"]
+    config.graceful_timeout = settings.shutdown_grace
+    config.accesslog = None
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.keep_alive_timeout = 30
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    roots = ", ".join(f"{r.name} ({r.path})" for r in settings.media_roots) or "none yet"
+    console.print(
+        f"[bold]Sonántica {__version__}[/] on http://{settings.host}:{settings.port} · "
+        f"database: {'embedded' if settings.postgres_url is None else 'external'} · "
+        f"redis: {'embedded' if settings.redis_url is None else 'external'} · music: {roots}"
+    )
+    supervisor = asyncio.create_task(_supervise(workers))
+    try:
+        await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    finally:
+        supervisor.cancel()
+        await ctx.close()

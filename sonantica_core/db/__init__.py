@@ -1,0 +1,1 @@
+"""Database access: the schema (SQLAlchemy models) and the async engine."""

@@ -1,0 +1,49 @@
+"""Every core table, imported in one place (for Alembic and for convenience)."""
+
+from sonantica_core.db.analysis import (
+    TrackAnalysis,
+    TrackAudioFeatures,
+    TrackEmbedding,
+    TrackFingerprint,
+    TrackMetadata,
+)
+from sonantica_core.db.base import Base
+from sonantica_core.db.library import (
+    Album,
+    AlbumArtist,
+    Artist,
+    Genre,
+    ScanProblemRow,
+    ScanRun,
+    Track,
+    TrackArtist,
+    TrackGenre,
+)
+from sonantica_core.db.playback import Download, PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.users import ApiKey, AppPassword, RefreshToken, User
+
+__all__ = [
+    "Album",
+    "AlbumArtist",
+    "ApiKey",
+    "AppPassword",
+    "Artist",
+    "Base",
+    "Download",
+    "Genre",
+    "PlaybackHistory",
+    "Playlist",
+    "PlaylistTrack",
+    "RefreshToken",
+    "ScanProblemRow",
+    "ScanRun",
+    "Track",
+    "TrackAnalysis",
+    "TrackArtist",
+    "TrackAudioFeatures",
+    "TrackEmbedding",
+    "TrackFingerprint",
+    "TrackGenre",
+    "TrackMetadata",
+    "User",
+]

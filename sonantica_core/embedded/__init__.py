@@ -1,0 +1,1 @@
+"""Embedded PostgreSQL and Redis for the single-box deployment."""

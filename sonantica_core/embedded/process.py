@@ -1,0 +1,36 @@
+"""Child processes that die with their parent, even when it is SIGKILLed."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import signal
+from collections.abc import Callable
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
+    """A ``preexec_fn`` that asks Linux to send ``sig`` to the child when its parent dies."""
+    libc_name = ctypes.util.find_library("c")
+
+    def preexec() -> None:
+        if libc_name is None:
+            return
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+
+    return preexec
+
+
+def lower_priority(niceness: int = 10) -> Callable[[], None]:
+    """A ``preexec_fn`` that combines :func:`die_with_parent` with a lower CPU priority."""
+    parent_death = die_with_parent()
+
+    def preexec() -> None:
+        import os
+
+        parent_death()
+        os.nice(niceness)
+
+    return preexec

@@ -1,0 +1,1 @@
+"""HTTP: the Starlette routes and middleware of the core."""
