@@ -15,7 +15,7 @@ from sonantica_core.errors import ConfigError, DataDirLocked, SchemaOutOfDate, S
 from sonantica_core.settings import Settings, load_settings
 
 console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 T = TypeVar("T")
 

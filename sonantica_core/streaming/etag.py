@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 __all__ = ["EntityTag", "make_etag", "parse_etag_list", "strong_match", "weak_match"]
 
-_ETAGC = frozenset(chr(0x21)) | frozenset(chr(c) for c in range(0x23, 0x7F)) | frozenset(
-    chr(c) for c in range(0x80, 0x100)
+_ETAGC = (
+    frozenset(chr(0x21)) | frozenset(chr(c) for c in range(0x23, 0x7F)) | frozenset(chr(c) for c in range(0x80, 0x100))
 )
 
 

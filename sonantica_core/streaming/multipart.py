@@ -47,6 +47,4 @@ def plan_multipart(
         length += len(head) + r.length
     trailer = f"\r\n--{boundary}--\r\n".encode("latin-1")
     length += len(trailer)
-    return MultipartPlan(
-        f"multipart/byteranges; boundary={boundary}".encode("latin-1"), tuple(parts), trailer, length
-    )
+    return MultipartPlan(f"multipart/byteranges; boundary={boundary}".encode("latin-1"), tuple(parts), trailer, length)

@@ -1,0 +1,42 @@
+"""Channel weights of ITU-R BS.1770-4 (as FFmpeg's ``ebur128`` applies them)."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+
+#: Surround channels, weighted +1.5 dB (1.41); the names are FFmpeg's.
+SURROUND = frozenset({"BL", "BR", "BC", "SL", "SR", "TBL", "TBR", "TBC", "SDL", "SDR"})
+#: Low-frequency effects channels, left out of the measurement.
+LFE = frozenset({"LFE", "LFE2"})
+
+
+def channel_names(layout: str, channels: int) -> tuple[str, ...]:
+    """FFmpeg's channel names for ``layout``, or for the default layout of ``channels``."""
+    for spec in (layout, channels):
+        try:
+            parsed = av.AudioLayout(spec)
+        except (ValueError, TypeError, av.error.FFmpegError):
+            continue
+        if parsed.nb_channels == channels:
+            return tuple(c.name for c in parsed.channels)
+    return tuple(f"C{i}" for i in range(channels))
+
+
+def channel_weights(layout: str, channels: int, *, dual_mono: bool = False) -> np.ndarray:
+    """The weight ``G_i`` of each channel, in sample order.
+
+    L, R, C and anything unnamed weigh 1.0, the surround channels 1.41, LFE 0.
+    ``dual_mono`` counts a mono channel twice (+3 dB), as if played on two speakers.
+    """
+    if channels == 1:
+        return np.array([2.0 if dual_mono else 1.0])
+    weights = []
+    for name in channel_names(layout, channels):
+        if name in LFE:
+            weights.append(0.0)
+        elif name in SURROUND:
+            weights.append(1.41)
+        else:
+            weights.append(1.0)
+    return np.array(weights, dtype=np.float64)
