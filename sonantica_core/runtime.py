@@ -110,7 +110,7 @@ class WorkerProcesses:
         self.processes = [self._spawn() for _ in range(self.count)]
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(  # noqa: S603
+        return subprocess.Popen(
             [sys.executable, "-m", "sonantica_core", "worker"],
             env=self.env,
             preexec_fn=lower_priority(self.niceness),

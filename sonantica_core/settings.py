@@ -156,7 +156,9 @@ def _parse_origins(raw: str) -> tuple[str, ...]:
 
 def _parse_secret(raw: str) -> str:
     if len(raw) < 32:
-        raise ValueError("must be at least 32 characters (try: python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+        raise ValueError(
+            "must be at least 32 characters (try: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
     return raw
 
 
@@ -200,7 +202,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _parse_secret,
         secret=True,
     ),
-    SettingSpec("workers", "WORKERS", "Task workers that `serve` runs itself (embedded mode).", "1", _parse_count(0, 64)),
+    SettingSpec(
+        "workers", "WORKERS", "Task workers that `serve` runs itself (embedded mode).", "1", _parse_count(0, 64)
+    ),
     SettingSpec("web_workers", "WEB_WORKERS", "Web server processes.", "1", _parse_count(1, 64)),
     SettingSpec("plugins_file", "PLUGINS_FILE", "The plugins.toml to read.", "plugins.toml"),
     SettingSpec("log_level", "LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.", "INFO", _parse_log_level),
@@ -212,14 +216,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "false",
         _parse_bool,
     ),
-    SettingSpec("cors_origins", "CORS_ORIGINS", "Origins allowed to call the API, comma-separated.", "", _parse_origins),
+    SettingSpec(
+        "cors_origins", "CORS_ORIGINS", "Origins allowed to call the API, comma-separated.", "", _parse_origins
+    ),
     SettingSpec(
         "shutdown_grace", "SHUTDOWN_GRACE", "Seconds in-flight streams get to finish on shutdown.", "10", _parse_seconds
     ),
     SettingSpec("access_token_ttl", "ACCESS_TOKEN_TTL", "Seconds an access token lives.", "900", _parse_seconds),
-    SettingSpec(
-        "refresh_token_ttl", "REFRESH_TOKEN_TTL", "Seconds a refresh token lives.", "2592000", _parse_seconds
-    ),
+    SettingSpec("refresh_token_ttl", "REFRESH_TOKEN_TTL", "Seconds a refresh token lives.", "2592000", _parse_seconds),
     SettingSpec(
         "stream_mode",
         "STREAM_MODE",
@@ -323,7 +327,13 @@ def load_settings(
             raw, origin = env[spec.env], "env"
         elif spec.env.lower() in core_table:
             value = core_table[spec.env.lower()]
-            raw = ":".join(map(str, value)) if isinstance(value, list) else str(value).lower() if isinstance(value, bool) else str(value)
+            raw = (
+                ":".join(map(str, value))
+                if isinstance(value, list)
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
             origin = "plugins.toml"
         else:
             raw, origin = spec.default, "default"

@@ -123,7 +123,8 @@ async def database_url(sonantica_services: TestServices) -> AsyncIterator[str]:
     """A new database cloned from the migrated template; dropped afterwards."""
     name = f"sonantica_t_{uuid.uuid4().hex[:12]}"
     await _admin_execute(
-        sonantica_services.postgres_admin_url, f'CREATE DATABASE "{name}" TEMPLATE "{sonantica_services.template_database}"'
+        sonantica_services.postgres_admin_url,
+        f'CREATE DATABASE "{name}" TEMPLATE "{sonantica_services.template_database}"',
     )
     try:
         yield _replace_database(sonantica_services.postgres_admin_url, name)

@@ -101,12 +101,18 @@ async def _check_postgres(url: str) -> list[tuple[str, str, str]]:
                 await conn.execute(text("SELECT default_version FROM pg_available_extensions WHERE name = 'vector'"))
             ).scalar()
         rows = [("PostgreSQL", OK, f"version {version}")]
-        rows.append(("pgvector", OK if vector else FAIL, f"version {vector}" if vector else "not installed on the server"))
+        rows.append(
+            ("pgvector", OK if vector else FAIL, f"version {vector}" if vector else "not installed on the server")
+        )
         current = await schema.current_revision(url, schema.core_lineage())
         head = schema.head_revision(schema.core_lineage())
         rows.append(
-            ("schema", OK if current == head else WARN, f"at {current or 'empty'}; current is {head}"
-             + ("" if current == head else " — run `sonantica migrate`"))
+            (
+                "schema",
+                OK if current == head else WARN,
+                f"at {current or 'empty'}; current is {head}"
+                + ("" if current == head else " — run `sonantica migrate`"),
+            )
         )
         return rows
     except Exception as exc:

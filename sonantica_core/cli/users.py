@@ -61,8 +61,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _run(settings: Settings, services: Services, args: argparse.Namespace, password: str) -> int:
     ctx = await open_context(
-        settings, secret_key=ensure_secret_key(settings), postgres_url=services.postgres_url,
-        redis_url=services.redis_url, pool_size=1,
+        settings,
+        secret_key=ensure_secret_key(settings),
+        postgres_url=services.postgres_url,
+        redis_url=services.redis_url,
+        pool_size=1,
     )
     try:
         async with ctx.session() as session:
@@ -79,7 +82,9 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace,
                 else:
                     table = Table("id", "username", "role", "created")
                     for user in await list_users(session):
-                        table.add_row(str(user.id), user.username, user.role, user.created_at.strftime("%Y-%m-%d %H:%M"))
+                        table.add_row(
+                            str(user.id), user.username, user.role, user.created_at.strftime("%Y-%m-%d %H:%M")
+                        )
                     console.print(table)
             except UserError as exc:
                 raise CommandFailed(str(exc), status=2) from None

@@ -17,7 +17,11 @@ log = logging.getLogger("sonantica.worker")
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("worker", help="run task workers (needs POSTGRES_URL and REDIS_URL)")
     parser.add_argument(
-        "--import", dest="imports", action="append", default=[], metavar="MODULE",
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
         help="also import MODULE to register its tasks (repeatable)",
     )
     flags = add_common_flags(parser)

@@ -155,7 +155,9 @@ class ScanRun(Base):
     __tablename__ = "scan_runs"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="queued")  # queued running done failed
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, server_default="queued"
+    )  # queued running done failed
     started_at: Mapped[dt.datetime] = utcnow_column()
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

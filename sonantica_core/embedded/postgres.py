@@ -76,12 +76,18 @@ class EmbeddedPostgres:
         log_file = open(self.base / "postgres.log", "ab")  # noqa: SIM115 - handed to the child
         args = [
             str(_bin_dir() / "postgres"),
-            "-D", str(self.pgdata),
-            "-k", str(self.socket_dir),
-            "-c", "listen_addresses=",
-            "-c", "max_connections=200",
-            "-c", "shared_buffers=128MB",
-            "-c", "fsync=on",
+            "-D",
+            str(self.pgdata),
+            "-k",
+            str(self.socket_dir),
+            "-c",
+            "listen_addresses=",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=128MB",
+            "-c",
+            "fsync=on",
         ]
         self.process = subprocess.Popen(
             args,
@@ -140,8 +146,16 @@ class EmbeddedPostgres:
             shutil.chown(self.pgdata, user=self._run_as_user)
         log.info("initialising PostgreSQL in %s", self.pgdata)
         result = subprocess.run(
-            [str(_bin_dir() / "initdb"), "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
-             "--locale=C.UTF-8", "-U", "postgres"],
+            [
+                str(_bin_dir() / "initdb"),
+                "-D",
+                str(self.pgdata),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "-U",
+                "postgres",
+            ],
             capture_output=True,
             user=self._run_as_user,
             check=False,
@@ -186,7 +200,9 @@ class EmbeddedPostgres:
             if len(lines) >= 8 and lines[7].strip() == "ready":
                 return
             time.sleep(0.05)
-        raise ServiceError(f"embedded PostgreSQL was not ready within {timeout:.0f} s (see {self.base / 'postgres.log'})")
+        raise ServiceError(
+            f"embedded PostgreSQL was not ready within {timeout:.0f} s (see {self.base / 'postgres.log'})"
+        )
 
     def _ensure_database(self) -> None:
         psql = str(_bin_dir() / "psql")

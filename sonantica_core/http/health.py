@@ -40,7 +40,9 @@ async def readyz(request: Request) -> JSONResponse:
             checks[name] = f"unreachable: {type(exc).__name__}: {exc}"[:300]
     checks.setdefault("schema", "unknown")
     ready = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
+    )
 
 
 routes = [

@@ -118,9 +118,7 @@ class PriorityRedisBroker(RedisStreamBroker):
 
     async def _reclaim(self, conn: Redis, stream: str) -> list[tuple[Any, dict[bytes, bytes]]]:
         try:
-            result = await conn.xautoclaim(
-                stream, GROUP, self.consumer_name, min_idle_time=self.idle_timeout, count=10
-            )
+            result = await conn.xautoclaim(stream, GROUP, self.consumer_name, min_idle_time=self.idle_timeout, count=10)
         except ResponseError as exc:  # the group vanished (Redis was flushed): recreate it
             log.debug("xautoclaim on %s: %s", stream, exc)
             await self._declare_consumer_group()

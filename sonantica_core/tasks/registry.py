@@ -18,7 +18,9 @@ class Priority(enum.StrEnum):
     LOW = "low"
 
 
-def task(name: str, *, priority: Priority = Priority.LOW, **labels: Any) -> Callable[[F], AsyncTaskiqDecoratedTask[Any, Any]]:
+def task(
+    name: str, *, priority: Priority = Priority.LOW, **labels: Any
+) -> Callable[[F], AsyncTaskiqDecoratedTask[Any, Any]]:
     """Declare a task named ``name`` (by convention ``"<plugin>:<what>"``).
 
     The function may be ``async`` (runs on the worker's event loop) or plain
@@ -31,7 +33,9 @@ def task(name: str, *, priority: Priority = Priority.LOW, **labels: Any) -> Call
     return decorate
 
 
-async def send(task_obj: AsyncTaskiqDecoratedTask[Any, Any], *args: Any, priority: Priority | None = None, **kwargs: Any) -> None:
+async def send(
+    task_obj: AsyncTaskiqDecoratedTask[Any, Any], *args: Any, priority: Priority | None = None, **kwargs: Any
+) -> None:
     """Queue ``task_obj`` with arguments, optionally at another priority."""
     kicker = task_obj.kicker()
     if priority is not None:

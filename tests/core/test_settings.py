@@ -35,7 +35,9 @@ BAD_SETTINGS = [
 ]
 
 
-@pytest.mark.parametrize(("env", "setting", "reason"), BAD_SETTINGS, ids=[case[1] + ":" + list(case[0].values())[0] for case in BAD_SETTINGS])
+@pytest.mark.parametrize(
+    ("env", "setting", "reason"), BAD_SETTINGS, ids=[case[1] + ":" + next(iter(case[0].values())) for case in BAD_SETTINGS]
+)
 def test_bad_setting_is_refused_with_its_name(env: dict[str, str], setting: str, reason: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings(environ={"PLUGINS_FILE": "", **env} if "PLUGINS_FILE" in env else env)
@@ -48,7 +50,11 @@ def test_cli_prints_one_line_and_exits_2(env: dict[str, str], setting: str, reas
     environ = {k: v for k, v in os.environ.items() if k not in {s.env for s in SETTINGS}}
     environ.update(env, DATA_DIR=str(tmp_path / "data"))
     result = subprocess.run(
-        [sys.executable, "-m", "sonantica_core", "serve"], env=environ, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "sonantica_core", "serve"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
         cwd=tmp_path,
     )
     assert result.returncode == 2

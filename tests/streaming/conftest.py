@@ -13,17 +13,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from streaming_testapp import build_app
+
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib does not
+
+from streaming_testapp import BIG, BIG_TAIL, DATA, HERE, REPO, build_app, free_port
 
 from sonantica_core import streaming
-
-#: Content of ``track.flac``: 10,000 reproducible random bytes.
-DATA = random.Random(4).randbytes(10_000)
-SIZE = len(DATA)
-BIG = 5 * 1024**3 + 12_345  # sparse, past 2^32
-BIG_TAIL = random.Random(5).randbytes(4096)  # written at BIG - 4096
-HERE = Path(__file__).parent
-REPO = HERE.parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -53,12 +48,6 @@ async def client(media_dir: Path) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
     """Wait until something listens on ``port`` (or fail if ``proc`` died)."""
     deadline = time.monotonic() + timeout
@@ -76,7 +65,7 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -
 @pytest.fixture(scope="session")
 def hypercorn_url(media_dir: Path) -> Iterator[str]:
     """A real Hypercorn serving the test app on 127.0.0.1."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
     proc = subprocess.Popen([sys.executable, str(HERE / "streaming_testapp.py"), str(port), str(media_dir)], env=env)
     try:

@@ -5,7 +5,8 @@ Routes (``NAME`` is a file name in the media directory):
 * ``/fast/NAME``   raw ASGI route calling ``send_file`` (the hot path, no Starlette around it)
 * ``/resp/NAME``   a Starlette endpoint returning ``FileStreamResponse``
 * ``/accel/NAME``  ``X-Accel-Redirect`` to ``/internal-media/music/NAME`` (for nginx)
-* ``/etag/NAME``   the ETag as text, ``/fds`` the number of open descriptors of this process
+* ``/etag/NAME``   the ETag as text; ``/fds``: regular files open in this process, and
+  references to cached descriptors held by responses in flight
 
 Run as a script (``python streaming_testapp.py PORT MEDIA_DIR``) it serves with Hypercorn on 127.0.0.1.
 """
@@ -13,8 +14,12 @@ Run as a script (``python streaming_testapp.py PORT MEDIA_DIR``) it serves with 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import random
+import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 from starlette._utils import get_route_path
@@ -24,6 +29,21 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
 from sonantica_core import streaming
+
+#: Content of ``track.flac``: 10,000 reproducible random bytes.
+DATA = random.Random(4).randbytes(10_000)
+SIZE = len(DATA)
+BIG = 5 * 1024**3 + 12_345  # sparse, past 2^32
+BIG_TAIL = random.Random(5).randbytes(4096)  # written at BIG - 4096
+HERE = Path(__file__).parent
+REPO = HERE.parent.parent
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def build_app(media_dir: str, headers: list[tuple[bytes, bytes]] | None = None) -> Starlette:
@@ -64,7 +84,12 @@ def build_app(media_dir: str, headers: list[tuple[bytes, bytes]] | None = None) 
         return PlainTextResponse(streaming.make_etag(st.size, st.mtime_ns))
 
     async def fds(request: Request) -> Response:
-        return PlainTextResponse(str(len(os.listdir("/proc/self/fd"))))
+        files = 0
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                files += os.path.isfile(os.readlink(f"/proc/self/fd/{fd}"))
+        refs = sum(e.refs for e in streaming.default_cache._entries.values())
+        return PlainTextResponse(f"{files} {refs}")
 
     return Starlette(
         routes=[

@@ -7,7 +7,7 @@ import re
 
 import httpx
 import pytest
-from conftest import DATA, SIZE
+from streaming_testapp import DATA, SIZE
 
 from sonantica_core.streaming import format_http_date, make_etag, parse_http_date, stat_file
 

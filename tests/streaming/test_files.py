@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BIG, BIG_TAIL, REPO
+from streaming_testapp import BIG, BIG_TAIL, REPO
 
 from sonantica_core import streaming
 from sonantica_core.streaming import FdCache, FileChangedError, content_type_for, make_etag, stat_file
@@ -56,6 +56,7 @@ def _etag_in_subprocess(path: Path, seed: str) -> str:
     ).stdout.strip()
 
 
+@pytest.mark.slow
 def test_etag_identical_across_processes(media_dir: Path, hypercorn_url: str) -> None:
     path = media_dir / "track.flac"
     one, two = _etag_in_subprocess(path, "1"), _etag_in_subprocess(path, "2")

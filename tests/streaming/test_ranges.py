@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import DATA, SIZE
+from streaming_testapp import DATA, SIZE
 
 from sonantica_core.streaming import MAX_RANGES, ByteRange, RangeOutcome, parse_range
 

@@ -1,0 +1,1 @@
+"""Scanning the media roots into the library: walk, compare, read, ingest."""

@@ -1,0 +1,281 @@
+"""One scan of the media roots: walk, compare with the database, read what
+changed on every core, ingest in batches, and report progress as events.
+
+Only files whose size or mtime changed are read; an unchanged library is
+compared with the database and left alone. Bad files are recorded with their
+reason (and not re-read until they change); they never stop the scan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import text, update
+
+from sonantica_core.contract import FileStat, Scanner, ScanProblem, TracksChanged
+from sonantica_core.db.library import ScanRun
+from sonantica_core.scanning.ingest import (
+    Ingestor,
+    forget_problems,
+    load_known,
+    load_problem_stats,
+    mark_removed,
+)
+from sonantica_core.scanning.reading import read_files
+from sonantica_core.scanning.walk import walk_root
+
+log = logging.getLogger("sonantica.scan")
+
+#: PostgreSQL advisory lock key held for the duration of a scan.
+SCAN_LOCK_KEY = 0x5C4E  # "scan"
+
+
+@dataclass
+class ScanProgress:
+    """Where a scan stands; published as ``scan.progress`` events."""
+
+    run_id: int | None
+    phase: str = "walking"  # walking, reading, finishing, done
+    files_seen: int = 0
+    files_to_read: int = 0
+    files_read: int = 0
+    added: int = 0
+    changed: int = 0
+    moved: int = 0
+    removed: int = 0
+    problems: int = 0
+    seconds: float = 0.0
+    added_ids: list[int] = field(default_factory=list, repr=False)
+    changed_ids: list[int] = field(default_factory=list, repr=False)
+
+    def as_event(self, kind: str = "scan.progress") -> dict[str, object]:
+        data = asdict(self)
+        data.pop("added_ids")
+        data.pop("changed_ids")
+        return {"type": kind, **data}
+
+
+class ScanAlreadyRunning(Exception):
+    """Another scan holds the scan lock."""
+
+
+ProgressCallback = Callable[[ScanProgress], Awaitable[None] | None]
+
+
+async def run_scan(
+    ctx: object,
+    scanners: Sequence[Scanner],
+    *,
+    run_id: int | None = None,
+    root_names: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+    processes: int | None = None,
+    batch_size: int = 256,
+) -> ScanProgress:
+    """Scan the media roots (or those named) once; returns the final counts."""
+    settings = ctx.settings  # type: ignore[attr-defined]
+    roots = [r for r in settings.media_roots if root_names is None or r.name in root_names]
+    state = ScanProgress(run_id=run_id)
+    started = time.monotonic()
+    last_report = 0.0
+
+    async def report(force: bool = False) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if not force and now - last_report < 0.5:
+            return
+        last_report = now
+        state.seconds = round(now - started, 3)
+        await ctx.events.publish(state.as_event())  # type: ignore[attr-defined]
+        if progress is not None:
+            result = progress(state)
+            if asyncio.iscoroutine(result):
+                await result
+
+    async with ctx.engine.connect() as lock_conn:  # type: ignore[attr-defined]
+        locked = (await lock_conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCAN_LOCK_KEY})).scalar()
+        if not locked:
+            raise ScanAlreadyRunning("a scan is already running")
+        try:
+            if run_id is not None:
+                await _update_run(ctx, run_id, status="running")
+            await _scan(ctx, scanners, roots, settings, state, report, processes, batch_size)
+            state.phase = "done"
+            state.seconds = round(time.monotonic() - started, 3)
+            if run_id is not None:
+                await _update_run(
+                    ctx,
+                    run_id,
+                    status="done",
+                    finished_at=dt.datetime.now(dt.UTC),
+                    files_seen=state.files_seen,
+                    files_read=state.files_read,
+                    added=state.added,
+                    changed=state.changed,
+                    moved=state.moved,
+                    removed=state.removed,
+                    problems=state.problems,
+                )
+            await ctx.events.publish(state.as_event("scan.finished"))  # type: ignore[attr-defined]
+            if progress is not None:
+                result = progress(state)
+                if asyncio.iscoroutine(result):
+                    await result
+            return state
+        except BaseException as exc:
+            if run_id is not None:
+                await _update_run(
+                    ctx, run_id, status="failed", finished_at=dt.datetime.now(dt.UTC), error=repr(exc)[:2000]
+                )
+            raise
+        finally:
+            await lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCAN_LOCK_KEY})
+
+
+async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, processes, batch_size) -> None:  # type: ignore[no-untyped-def]
+    def accepts(name: str) -> bool:
+        path = Path(name)
+        return any(scanner.accepts(path) for scanner in scanners)
+
+    stats: list[FileStat] = []
+    walk_problems: list[ScanProblem] = []
+    for root in roots:
+        walked = await asyncio.to_thread(
+            walk_root, root, accepts, follow_external_symlinks=settings.follow_external_symlinks
+        )
+        stats.extend(walked.files)
+        walk_problems.extend(walked.problems)
+    state.files_seen = len(stats)
+    root_names = [r.name for r in roots]
+
+    async with ctx.session() as session:
+        known, removed = await load_known(session, root_names)
+        problem_stats = await load_problem_stats(session, root_names)
+
+    seen = {(s.root, s.relative_path) for s in stats}
+    to_read = []
+    for stat in stats:
+        key = (stat.root, stat.relative_path)
+        track = known.get(key)
+        if track is not None and track.size == stat.size and track.mtime_ns == stat.mtime_ns:
+            continue
+        if track is None and problem_stats.get(key) == (stat.size, stat.mtime_ns):
+            continue  # a bad file that has not changed: keep its recorded problem
+        to_read.append(stat)
+    missing = [track for key, track in known.items() if key not in seen]
+    walk_problem_keys = {(p.root, p.relative_path) for p in walk_problems}
+    gone_problems = [key for key in problem_stats if key not in seen and key not in walk_problem_keys]
+    state.files_to_read = len(to_read)
+    state.phase = "reading"
+    await report(force=True)
+
+    ingestor = Ingestor(None, known, ctx.storage)  # type: ignore[arg-type]
+    ingestor.add_orphans(missing)
+    ingestor.add_orphans(removed)
+    stat_by_key = {(s.root, s.relative_path): (s.size, s.mtime_ns) for s in to_read}
+    problem_keys: dict[tuple[str, str], tuple[int, int]] = {}
+
+    async with ctx.session() as session:
+        ingestor.session = session
+        if walk_problems:
+            await ingestor.ingest(walk_problems)
+        if gone_problems:
+            await forget_problems(session, gone_problems)
+    state.problems += len(walk_problems)
+
+    roots_by_name = {r.name: r.path for r in roots}
+    async for batch in _read_in_background(to_read, scanners, roots_by_name, processes, batch_size):
+        async with ctx.session() as session:
+            ingestor.session = session
+            await ingestor.ingest(batch)
+        for item in batch:
+            if isinstance(item, ScanProblem):
+                state.problems += 1
+                key = (item.root, item.relative_path)
+                if key in stat_by_key:
+                    problem_keys[key] = stat_by_key[key]
+        state.files_read += len(batch)
+        outcome = ingestor.outcome
+        state.added, state.changed, state.moved = len(outcome.added), len(outcome.changed), len(outcome.moved)
+        await report()
+
+    state.phase = "finishing"
+    moved_ids = set(ingestor.outcome.moved)
+    really_removed = [t.id for t in missing if t.id not in moved_ids]
+    async with ctx.session() as session:
+        await mark_removed(session, really_removed)
+        if problem_keys:
+            ingestor.session = session
+            await ingestor.record_problem_stats(problem_keys)
+    state.removed = len(really_removed)
+    state.added_ids = list(ingestor.outcome.added)
+    state.changed_ids = sorted(set(ingestor.outcome.changed) | set(ingestor.outcome.audio_changed))
+    if state.added or state.changed or state.moved or state.removed:
+        await ctx.events.publish(  # type: ignore[attr-defined]
+            TracksChanged(
+                added=tuple(ingestor.outcome.added),
+                changed=tuple(sorted(set(ingestor.outcome.changed))),
+                moved=tuple(ingestor.outcome.moved),
+                removed=tuple(really_removed),
+            )
+        )
+    for listener in list(ctx.extras.get("tracks_changed_listeners", ())):  # type: ignore[attr-defined]
+        try:
+            await listener(ctx, ingestor.outcome, really_removed)
+        except Exception:
+            log.exception("a tracks-changed listener failed")
+
+
+async def _read_in_background(stats, scanners, roots, processes, batch_size):  # type: ignore[no-untyped-def]
+    """Run the (blocking, multi-process) reader in a thread; yield its batches here."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=8)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in read_files(stats, scanners, roots, processes=processes, batch_size=64):
+                if stop.is_set():
+                    return
+                asyncio.run_coroutine_threadsafe(queue.put(batch), loop).result()
+        except BaseException as exc:  # surfaced in the consumer
+            asyncio.run_coroutine_threadsafe(queue.put(exc), loop).result()
+        finally:
+            asyncio.run_coroutine_threadsafe(queue.put(done), loop).result()
+
+    thread = threading.Thread(target=produce, name="sonantica-scan-reader", daemon=True)
+    thread.start()
+    pending: list = []
+    try:
+        while True:
+            item = await queue.get()
+            if item is done:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            pending.extend(item)  # type: ignore[arg-type]
+            if len(pending) >= batch_size:
+                yield pending
+                pending = []
+        if pending:
+            yield pending
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                queue.get_nowait()
+            except asyncio.QueueEmpty:
+                await asyncio.sleep(0.01)
+
+
+async def _update_run(ctx: object, run_id: int, **values: object) -> None:
+    async with ctx.session() as session:  # type: ignore[attr-defined]
+        await session.execute(update(ScanRun).where(ScanRun.id == run_id).values(**values))
