@@ -6,11 +6,11 @@ the true peak.
 
 The Annex's 48-tap interpolator is informative and over-reads by up to 0.22 dB
 below fs/4 (it passes Tech 3341 only at the edge of +0.2 dB). This meter uses a
-Kaiser-windowed sinc of 24 taps per phase instead: within 0.002 dB of the exact
+Kaiser-windowed sinc of 24 taps per phase (phase 0 is the samples themselves) instead: within 0.002 dB of the exact
 peak of a sine up to fs/4 and within 0.35 dB up to 0.42 fs.
 
 Computing every oversampled value is the expensive way. Each interpolated value
-is a weighted sum of 24 neighbouring samples, so it can never exceed the largest
+is a weighted sum of 25 neighbouring samples, so it can never exceed the largest
 of them times the sum of the absolute weights. Segments whose bound is below the
 peak found so far cannot hold a new peak and are skipped, loudest visited first:
 the result is exact, and on dynamic music only part of the signal is interpolated.
@@ -22,7 +22,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import firwin
 
-TAPS = 24
+#: Samples each interpolated value is computed from.
+TAPS = 25
 _CUTOFF = 0.97  # of the original Nyquist frequency
 _KAISER_BETA = 8.0
 #: Output samples per segment examined at once.
@@ -41,13 +42,18 @@ def oversampling_for(sample_rate: int) -> int:
 def phases_for(sample_rate: int) -> np.ndarray:
     """Interpolation phases ``(factor, TAPS)`` for a rate (empty from 192 kHz).
 
-    Phase ``p`` gives the oversampled values at ``p / factor`` of a sample.
+    Phase ``p`` gives the oversampled values at ``p / factor`` of a sample: the
+    prototype has odd length, so phase 0 is the original samples and the grid
+    holds the midpoints between samples.
     """
     factor = oversampling_for(sample_rate)
     if factor == 1:
         return np.zeros((0, TAPS))
-    prototype = firwin(factor * TAPS, _CUTOFF / factor, window=("kaiser", _KAISER_BETA)) * factor
-    return np.ascontiguousarray(prototype.reshape(TAPS, factor).T)
+    length = factor * (TAPS - 1) + 1
+    prototype = firwin(length, _CUTOFF / factor, window=("kaiser", _KAISER_BETA)) * factor
+    padded = np.zeros(factor * TAPS)
+    padded[:length] = prototype
+    return np.ascontiguousarray(padded.reshape(TAPS, factor).T)
 
 
 class TruePeakMeter:
