@@ -2,6 +2,10 @@
 
 The lineage (version table, target metadata) comes from the Config attributes
 set by :mod:`sonantica_core.db.migrate`; this file only connects and runs.
+A plugin lineage uses this file with its own ``version_locations`` (the
+plugin's migrations package) and its own version table
+(``alembic_version_<plugin>``); it has no target metadata, so autogenerate
+never proposes to drop the core's tables from a plugin's history.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from sonantica_core.db.models import Base
 
 config = context.config
 version_table = config.attributes.get("version_table", "alembic_version")
+lineage = config.attributes.get("lineage", "core")
 
 
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata if version_table == "alembic_version" else None,
+        target_metadata=Base.metadata if lineage == "core" else None,
         version_table=version_table,
         compare_type=True,
         transaction_per_migration=True,

@@ -19,6 +19,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
 
 from sonantica_core.context import CoreContext
+from sonantica_core.http.access import AuthMiddleware, start_access_services
 from sonantica_core.http.accesslog import AccessLogMiddleware
 from sonantica_core.http.errors import EXCEPTION_HANDLERS
 from sonantica_core.tasks.registry import set_context
@@ -26,7 +27,18 @@ from sonantica_core.tasks.registry import set_context
 log = logging.getLogger("sonantica.app")
 
 #: Modules whose ``routes`` list makes up the core's HTTP API, in order.
-ROUTE_MODULES: tuple[str, ...] = ("sonantica_core.http.health",)
+#: The stream route comes first: it is matched on every seek of every player.
+ROUTE_MODULES: tuple[str, ...] = (
+    "sonantica_core.http.stream",
+    "sonantica_core.http.health",
+    "sonantica_core.http.plugins",
+    "sonantica_core.http.auth_routes",
+    "sonantica_core.http.users",
+    "sonantica_core.http.playlists",
+    "sonantica_core.http.history",
+    "sonantica_core.http.scans",
+    "sonantica_core.http.events",
+)
 
 #: Called with (app, ctx) while the app starts, after the context is installed;
 #: each may return an async callable run at shutdown. Parts of the core and the
@@ -54,7 +66,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         set_context(ctx)
         closers = []
-        for hook in startup_hooks:
+        for hook in (start_access_services, *startup_hooks):
             closer = hook(app, ctx)
             if hasattr(closer, "__await__"):
                 closer = await closer
@@ -79,10 +91,15 @@ def create_app(
                 allow_origins=list(ctx.settings.cors_origins),
                 allow_methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
                 allow_headers=["Authorization", "Content-Type", "Range", "If-Range", "If-None-Match"],
-                expose_headers=["Content-Range", "Content-Length", "Accept-Ranges", "ETag"],
+                expose_headers=[
+                    "Content-Range", "Content-Length", "Accept-Ranges", "ETag", "Content-Disposition", "Retry-After"
+                ],
                 max_age=600,
             )
         )
+    # After CORS (preflights are answered without credentials), before everything else:
+    # every route needs a user unless it says otherwise (sonantica_core.http.access).
+    stack.append(Middleware(AuthMiddleware, ctx=ctx))
     stack.extend(middleware)
     app = Starlette(
         routes=[*core_routes(), *extra_routes],

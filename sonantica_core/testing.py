@@ -12,7 +12,13 @@ depends on ``sonantica-core`` gets these fixtures without configuration:
 * ``core``          an open :class:`CoreContext` on those.
 * ``app``           the web app built on ``core`` with its lifespan running.
 * ``client``        an ``httpx.AsyncClient`` talking to ``app``.
-* ``make_user``     create a user and get an authenticated header for it.
+* ``plugin_app``    build the app with an explicit list of plugins and their
+  configuration; yields a :class:`PluginHarness` (``ctx``, ``app``, ``client``
+  signed in as an admin, ``manager``, ``status(name)``, ``await run_task(task, *args)``).
+* :func:`register_plugin`  a context manager that makes a plugin object count
+  as installed, for tests of the normal loading path.
+* ``make_user``     create a user and get an authenticated header for it;
+  ``admin_headers`` / ``user_headers``: headers of a fresh admin / user.
 
 Example, a plugin's test::
 
@@ -24,6 +30,8 @@ Example, a plugin's test::
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import os
 import tempfile
 import uuid
@@ -205,3 +213,203 @@ async def client(app: Any) -> AsyncIterator[Any]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sonantica.test") as http:
         yield http
+
+
+# --------------------------------------------------------------------------
+# Testing plugins against a running core
+# --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def register_plugin(plugin: Any) -> Iterator[Any]:
+    """Make ``plugin`` count as installed in this process while the block runs.
+
+    The normal loading path (entry points plus ``plugins.toml``) then finds it,
+    so it still needs its ``[plugins.<name>]`` section to be enabled::
+
+        with register_plugin(MyPlugin()):
+            manager = load_plugins(settings, process="web")
+    """
+    from sonantica_core.plugins.discovery import Candidate, register_plugin_object, unregister_plugin_object
+
+    register_plugin_object(plugin)
+    try:
+        yield plugin
+    finally:
+        unregister_plugin_object(Candidate.from_object(plugin).name)
+
+
+@dataclass
+class PluginHarness:
+    """A running core with chosen plugins: its context, app, plugin manager, and an HTTP
+    client signed in as an admin (``headers`` holds its ``Authorization`` header)."""
+
+    ctx: Any
+    app: Any
+    client: Any
+    manager: Any
+    headers: dict[str, str]
+
+    def status(self, name: str) -> str:
+        """The status of plugin ``name`` as text (``"enabled"``, ``"config error"``, ...)."""
+        record = self.manager.record(name)
+        return str(record.status) if record is not None else "unknown"
+
+    async def run_task(self, task: Any, *args: Any, timeout: float = 60, **kwargs: Any) -> Any:
+        """Run a task in this process, through taskiq's in-memory broker, and return its result.
+
+        The arguments go through the same serialisation as on a real queue;
+        an exception in the task is raised here.
+        """
+        from taskiq import InMemoryBroker
+
+        from sonantica_core.tasks.registry import set_context
+
+        set_context(self.ctx)
+        broker = InMemoryBroker(await_inplace=True)
+        await broker.startup()
+        try:
+            handle = await task.kicker().with_broker(broker).kiq(*args, **kwargs)
+            result = await handle.wait_result(timeout=timeout)
+        finally:
+            await broker.shutdown()
+        result.raise_for_error()
+        return result.return_value
+
+
+@pytest.fixture
+def plugin_app(make_settings: Callable[..., Settings], database_url: str) -> Callable[..., Any]:
+    """Build the app with an explicit list of plugins and their configuration.
+
+    ``plugin_app(*plugins, config={name: {...}}, options={...}, migrate=True, **settings)``
+    is an async context manager yielding a :class:`PluginHarness`. A plugin is
+    an object (or class), or a :class:`~sonantica_core.plugins.Candidate` to
+    control how it loads. Each is enabled with its ``config`` section (as ``[plugins.<name>]`` would
+    say); ``options`` are the plain keys of ``[plugins]``; the plugins' own
+    migrations are applied first unless ``migrate=False``::
+
+        async def test_hello(plugin_app):
+            async with plugin_app(HelloPlugin(), config={"hello": {"greeting": "hi"}}) as core:
+                response = await core.client.get("/plugins/hello/")
+                assert response.json() == {"greeting": "hi"}
+                assert await core.run_task(hello_task, 2) == "hi hi"
+    """
+    import dataclasses
+
+    @contextlib.asynccontextmanager
+    async def build(
+        *plugins: Any,
+        config: dict[str, dict[str, Any]] | None = None,
+        options: dict[str, Any] | None = None,
+        migrate: bool = True,
+        **settings_env: Any,
+    ) -> AsyncIterator[PluginHarness]:
+        import httpx
+
+        from sonantica_core.context import open_context
+        from sonantica_core.db.migrate import upgrade_async
+        from sonantica_core.plugins import load_plugins
+        from sonantica_core.plugins.discovery import Candidate
+        from sonantica_core.plugins.lineages import plugin_lineages
+        from sonantica_core.webapp import build_app_for_context
+
+        candidates = [plugin if isinstance(plugin, Candidate) else Candidate.from_object(plugin) for plugin in plugins]
+        table: dict[str, Any] = dict(options or {})
+        for candidate in candidates:
+            table[candidate.name] = {}
+        for name, section in (config or {}).items():
+            table[name] = dict(section)
+        settings = dataclasses.replace(make_settings(**settings_env), plugins_config=table)
+        manager = load_plugins(settings, process="web", candidates=candidates)
+        lineages = plugin_lineages(manager)
+        if migrate and lineages:
+            await upgrade_async(database_url, lineages)
+        assert settings.postgres_url and settings.redis_url and settings.secret_key
+        ctx = await open_context(
+            settings, secret_key=settings.secret_key, postgres_url=settings.postgres_url, redis_url=settings.redis_url
+        )
+        try:
+            application = build_app_for_context(ctx, plugins=manager)
+            async with application.router.lifespan_context(application):
+                headers = await _admin_authorization(ctx)
+                transport = httpx.ASGITransport(app=application)
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://sonantica.test", headers=headers
+                ) as http:
+                    yield PluginHarness(ctx=ctx, app=application, client=http, manager=manager, headers=headers)
+        finally:
+            await ctx.close()
+
+    return build
+
+
+async def _admin_authorization(ctx: Any) -> dict[str, str]:
+    """Create an admin and return an ``Authorization`` header carrying its access token."""
+    from sonantica_core.auth.sessions import access_token_for
+    from sonantica_core.auth.users import create_user
+
+    async with ctx.session() as session:
+        user = await create_user(
+            session, f"admin-{uuid.uuid4().hex[:8]}", TEST_PASSWORD, admin=True,
+            password_hash=quick_password_hash(TEST_PASSWORD),
+        )
+        await session.refresh(user)
+    token, _ = access_token_for(ctx, user)
+    return {"Authorization": f"Bearer {token}"}
+
+
+# --------------------------------------------------------------------------
+# Users and credentials
+# --------------------------------------------------------------------------
+
+#: The password of users made by ``make_user`` unless one is given.
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@functools.lru_cache(maxsize=64)
+def quick_password_hash(password: str) -> str:
+    """A real Argon2id hash with the smallest cost, so tests do not wait on hashing.
+
+    Verifying it is as correct as verifying a production hash (the cost is in the
+    hash string); signing in with it upgrades it to the production cost.
+    """
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)
+
+
+@pytest.fixture
+def make_user(core: Any) -> Callable[..., Any]:
+    """Create a user and an ``Authorization`` header for it.
+
+    ``user, headers = await make_user("alice", admin=False, password=TEST_PASSWORD)``;
+    the name defaults to a unique one. The header carries a fresh access token.
+    """
+    from sonantica_core.auth.sessions import access_token_for
+    from sonantica_core.auth.users import create_user
+
+    async def make(
+        username: str | None = None, *, admin: bool = False, password: str = TEST_PASSWORD
+    ) -> tuple[Any, dict[str, str]]:
+        name = username or f"user-{uuid.uuid4().hex[:8]}"
+        async with core.session() as session:
+            user = await create_user(session, name, password, admin=admin, password_hash=quick_password_hash(password))
+            await session.refresh(user)
+        token, _ = access_token_for(core, user)
+        return user, {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+async def admin_headers(make_user: Callable[..., Any]) -> dict[str, str]:
+    """``Authorization`` header of a fresh admin."""
+    _, headers = await make_user(admin=True)
+    return headers
+
+
+@pytest.fixture
+async def user_headers(make_user: Callable[..., Any]) -> dict[str, str]:
+    """``Authorization`` header of a fresh user who is not an admin."""
+    _, headers = await make_user()
+    return headers

@@ -16,6 +16,7 @@ from taskiq.acks import AcknowledgeType
 from taskiq.api import run_receiver_task
 
 from sonantica_core.context import open_context
+from sonantica_core.plugins import load_plugins
 from sonantica_core.settings import Settings
 from sonantica_core.tasks.broker import PriorityRedisBroker
 from sonantica_core.tasks.registry import set_context
@@ -23,7 +24,7 @@ from sonantica_core.tasks.registry import set_context
 log = logging.getLogger("sonantica.worker")
 
 #: Modules of the core that declare tasks; imported by every worker.
-CORE_TASK_MODULES: tuple[str, ...] = ()
+CORE_TASK_MODULES: tuple[str, ...] = ("sonantica_core.scanning.tasks",)
 
 
 async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> None:
@@ -37,11 +38,19 @@ async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> No
         settings, secret_key=secret, postgres_url=settings.postgres_url, redis_url=settings.redis_url, pool_size=3
     )
     set_context(ctx)
+    # Importing the enabled plugins registers their tasks; the loading code is the web process's.
+    plugins = load_plugins(settings, process="worker")
     broker = PriorityRedisBroker(settings.redis_url, redelivery_seconds=settings.task_redelivery_seconds)
     broker.is_worker_process = True
     async_shared_broker.default_broker(broker)
     ctx.extras["broker"] = broker
     await broker.startup()
+    try:
+        await plugins.start(ctx)
+    except BaseException:
+        await broker.shutdown()
+        await ctx.close()
+        raise
     log.info("worker ready: %d task types", len(broker.get_all_tasks()))
     receiver = asyncio.create_task(
         run_receiver_task(
@@ -61,5 +70,6 @@ async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> No
         stopper.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await receiver
+        await plugins.stop(ctx)
         await broker.shutdown()
         await ctx.close()

@@ -30,6 +30,7 @@ def _table() -> dict[str, str]:
 
 TRACKS = _table()
 _CACHE_CONTROL = [(b"cache-control", b"private, max-age=3600")]
+CHUNK = int(os.environ.get("BENCH_CHUNK", streaming.DEFAULT_CHUNK_SIZE))
 
 
 async def sonantica(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -51,7 +52,7 @@ async def sonantica(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await streaming.send_status(send, 404, _NOT_FOUND)
             return
         st = streaming.stat_file(full)
-        await streaming.send_file(scope, receive, send, path=full, stat=st, headers=_CACHE_CONTROL)
+        await streaming.send_file(scope, receive, send, path=full, stat=st, headers=_CACHE_CONTROL, chunk_size=CHUNK)
     elif path.startswith("/accel/"):
         name = path[7:]
         if name not in TRACKS:

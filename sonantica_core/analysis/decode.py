@@ -80,6 +80,10 @@ class AudioDecoder:
         self._first: av.AudioFrame | None = first
         self._converter: av.AudioResampler | None = None
         layout = first.layout
+        self._raw_layout = layout.name
+        if any(c.name == "NONE" for c in layout.channels):
+            # Unspecified channel order (a WAV without a channel mask): FFmpeg's default.
+            layout = av.AudioLayout(layout.nb_channels)
         self.format = StreamFormat(
             sample_rate=int(first.sample_rate),
             channels=layout.nb_channels,
@@ -117,7 +121,7 @@ class AudioDecoder:
         return (
             frame.sample_rate == self.format.sample_rate
             and frame.layout.nb_channels == self.format.channels
-            and frame.layout.name == self.format.layout
+            and frame.layout.name == self._raw_layout
         )
 
     def _arrays(self) -> Iterator[np.ndarray]:

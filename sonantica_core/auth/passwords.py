@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from argon2.profiles import RFC_9106_LOW_MEMORY
@@ -38,3 +43,26 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
+
+
+#: Argon2id with this profile takes 64 MiB and tens of milliseconds per hash:
+#: run it off the event loop, and only a few at a time, to bound memory.
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
+
+
+def _capacity() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(2)
+    return limiter
+
+
+async def verify_password_async(password_hash: str | None, password: str) -> bool:
+    """:func:`verify_password` in a worker thread."""
+    return await anyio.to_thread.run_sync(verify_password, password_hash, password, limiter=_capacity())
+
+
+async def hash_password_async(password: str) -> str:
+    """:func:`hash_password` in a worker thread."""
+    return await anyio.to_thread.run_sync(hash_password, password, limiter=_capacity())

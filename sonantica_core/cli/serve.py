@@ -57,13 +57,14 @@ def run(settings: Settings) -> int:
 
 
 def prepare_schema(settings: Settings, services: Services) -> None:
-    """Migrate the embedded database; refuse an old external one."""
-    current = asyncio.run(schema.is_current(services.postgres_url))
+    """Migrate the embedded database; refuse an old external one (the core's and enabled plugins' tables)."""
+    lineages = schema.all_lineages(settings)
+    current = asyncio.run(schema.is_current(services.postgres_url, lineages))
     if current:
         return
     if settings.postgres_url is None:
         log.info("migrating the embedded database to the current schema")
-        schema.upgrade(services.postgres_url)
+        schema.upgrade(services.postgres_url, lineages)
         return
     raise SchemaOutOfDate(
         "the database schema is older than this version of Sonántica; run `sonantica migrate` "
@@ -98,9 +99,19 @@ async def _serve_web(settings: Settings, services: Services, secret: str, worker
         f"database: {'embedded' if settings.postgres_url is None else 'external'} · "
         f"redis: {'embedded' if settings.redis_url is None else 'external'} · music: {roots}"
     )
-    supervisor = asyncio.create_task(_supervise(workers))
+    app.state.stopping = stop  # long-lived streams (events) end when shutdown begins
+    if settings.media_roots:
+        from sonantica_core.scanning.tasks import request_scan
+
+        await request_scan(ctx)  # incremental: cheap when nothing changed since the last run
+    background = [asyncio.create_task(_supervise(workers))]
+    if settings.watch:
+        from sonantica_core.scanning.watch import watch_roots
+
+        background.append(asyncio.create_task(watch_roots(ctx, stop)))
     try:
         await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
     finally:
-        supervisor.cancel()
+        for task in background:
+            task.cancel()
         await ctx.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -19,6 +20,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine as create_sync_engine
 
 from sonantica_core.db.engine import async_url
+
+if TYPE_CHECKING:
+    from sonantica_core.settings import Settings
 
 CORE_VERSION_TABLE = "alembic_version"
 
@@ -39,6 +43,9 @@ class Lineage:
     name: str
     script_location: Path
     version_table: str
+    #: The folder of revision files when it is not ``script_location/versions``
+    #: (plugins: their own package, run by the core's shared ``env.py``).
+    versions: Path | None = None
 
 
 def core_lineage() -> Lineage:
@@ -48,6 +55,9 @@ def core_lineage() -> Lineage:
 def alembic_config(lineage: Lineage, url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(lineage.script_location))
+    if lineage.versions is not None:
+        cfg.set_main_option("path_separator", "os")
+        cfg.set_main_option("version_locations", str(lineage.versions).replace("%", "%%"))
     cfg.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
     cfg.attributes["version_table"] = lineage.version_table
     cfg.attributes["lineage"] = lineage.name
@@ -55,7 +65,8 @@ def alembic_config(lineage: Lineage, url: str) -> Config:
 
 
 def head_revision(lineage: Lineage) -> str | None:
-    script = ScriptDirectory(str(lineage.script_location))
+    versions = [str(lineage.versions)] if lineage.versions is not None else None
+    script = ScriptDirectory(str(lineage.script_location), version_locations=versions)
     return script.get_current_head()
 
 
@@ -104,6 +115,7 @@ __all__ = [
     "CORE_VERSION_TABLE",
     "Lineage",
     "alembic_config",
+    "all_lineages",
     "core_lineage",
     "create_sync_engine",
     "current_revision",
@@ -114,6 +126,8 @@ __all__ = [
 ]
 
 
-def all_lineages(settings: object) -> list[Lineage]:
-    """The core's lineage, then those of enabled plugins that own tables."""
-    return [core_lineage()]
+def all_lineages(settings: Settings) -> list[Lineage]:
+    """The core's lineage, then those of enabled plugins that own tables (in plugin order)."""
+    from sonantica_core.plugins.lineages import lineages_for_settings
+
+    return [core_lineage(), *lineages_for_settings(settings)]

@@ -24,7 +24,12 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
 
 
 def lower_priority(niceness: int = 10) -> Callable[[], None]:
-    """A ``preexec_fn`` that combines :func:`die_with_parent` with a lower CPU priority."""
+    """A ``preexec_fn`` that combines :func:`die_with_parent` with the lowest CPU priority.
+
+    Background workers run in the ``SCHED_IDLE`` class where Linux offers it: they
+    only get CPU time nobody else wants, so a scan or an analysis backlog does not
+    lengthen the web process's response times (a plain ``nice`` still does).
+    """
     parent_death = die_with_parent()
 
     def preexec() -> None:
@@ -32,5 +37,10 @@ def lower_priority(niceness: int = 10) -> Callable[[], None]:
 
         parent_death()
         os.nice(niceness)
+        if hasattr(os, "SCHED_IDLE"):
+            try:
+                os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            except OSError:
+                pass
 
     return preexec

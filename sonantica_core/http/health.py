@@ -10,13 +10,16 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sonantica_core.db.migrate import CORE_VERSION_TABLE, core_lineage, head_revision
+from sonantica_core.http.access import public
 
 
+@public
 async def healthz(request: Request) -> JSONResponse:
     """Alive: the web process runs its event loop."""
     return JSONResponse({"status": "ok"})
 
 
+@public
 async def readyz(request: Request) -> JSONResponse:
     """Ready: the database and Redis answer and the schema is current."""
     ctx = request.app.state.core

@@ -203,7 +203,7 @@ class Ingestor:
         stmt = insert(Artist).values(list(rows.values()))
         stmt = stmt.on_conflict_do_update(index_elements=[Artist.key], set_={"name": stmt.excluded.name})
         result = await self.session.execute(stmt.returning(Artist.key, Artist.id))
-        return dict(result.tuples().all())
+        return dict(result.all())
 
     async def _upsert_albums(self, scanned: Sequence[ScannedFile], artist_ids: dict[str, int]) -> dict[str, int]:
         rows: dict[str, dict[str, object]] = {}
@@ -250,7 +250,7 @@ class Ingestor:
             },
         )
         result = await self.session.execute(stmt.returning(Album.key, Album.id))
-        album_ids = dict(result.tuples().all())
+        album_ids = dict(result.all())
         return album_ids
 
     async def _upsert_genres(self, scanned: Sequence[ScannedFile]) -> dict[str, int]:
@@ -263,15 +263,15 @@ class Ingestor:
         stmt = insert(Genre).values(list(rows.values()))
         stmt = stmt.on_conflict_do_update(index_elements=[Genre.name_folded], set_={"name": Genre.name})
         result = await self.session.execute(stmt.returning(Genre.name_folded, Genre.id))
-        return dict(result.tuples().all())
+        return dict(result.all())
 
     def _store_covers(self, scanned: Sequence[ScannedFile]) -> dict[int, str]:
-        from sonantica_core.covers import store_original_cover
-
         hashes: dict[int, str] = {}
         for item in scanned:
             if item.cover is None:
                 continue
+            from sonantica_core.covers import store_original_cover
+
             try:
                 hashes[id(item)] = store_original_cover(self.storage, item.cover.data, item.cover.mime_type)  # type: ignore[arg-type]
             except Exception as exc:  # a broken image costs the cover, not the track

@@ -26,8 +26,6 @@ def read_one(stat: FileStat, scanners: Sequence[Scanner], roots: dict[str, Path]
     """Read one file with the first scanner that accepts it; never raises."""
     root_path = roots[stat.root]
     path = root_path / stat.relative_path
-    if stat.size == 0:
-        return ScanProblem(stat.root, stat.relative_path, "empty file (zero bytes)", "empty")
     for scanner in scanners:
         try:
             if not scanner.accepts(path):

@@ -226,6 +226,11 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
                 removed=tuple(really_removed),
             )
         )
+    stale = sorted(set(ingestor.outcome.moved) | set(ingestor.outcome.changed) | set(really_removed))
+    if stale:
+        from sonantica_core.trackcache import invalidate_tracks
+
+        await invalidate_tracks(ctx, stale)  # streams find the new path at once
     for listener in list(ctx.extras.get("tracks_changed_listeners", ())):  # type: ignore[attr-defined]
         try:
             await listener(ctx, ingestor.outcome, really_removed)

@@ -16,6 +16,7 @@ without Range would get. Methods other than GET and HEAD get 405.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -117,7 +118,8 @@ async def send_file(
     size = stat.size
     if etag is None:
         etag = make_etag(size, stat.mtime_ns)
-    last_modified = stat.last_modified
+    # Never later than the Date of this response (RFC 9110 §8.8.2.1): files stamped in the future.
+    last_modified = min(stat.last_modified, int(time.time()))
     req = _request_headers(scope)
     common = [(b"etag", etag.encode("latin-1")), (b"last-modified", _last_modified(last_modified))]
     common.extend((_as_bytes(k).lower(), _as_bytes(v)) for k, v in headers)

@@ -1,0 +1,3 @@
+"""Sonántica plugin: lyrics from LRCLIB (https://lrclib.net)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,126 @@
+"""The authentication state of one process, and resolving a request's credentials.
+
+:class:`AuthState` holds the user directory, the API-key cache and the access
+token verifier, and wires them to the invalidation bus. Per request:
+
+* access token: verify the JWT (or find it in the small verified-token LRU),
+  then compare its generation with the in-memory directory: no I/O;
+* API key: SHA-256 and a cache lookup; on a miss, one indexed statement;
+* signed stream URL: one HMAC and the directory: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sonantica_core.auth.api_keys import hash_api_key, looks_like_api_key, use_api_key
+from sonantica_core.auth.errors import AuthError
+from sonantica_core.auth.keycache import ApiKeyCache
+from sonantica_core.auth.keys import STREAM_URLS, derive_key
+from sonantica_core.auth.principal import Principal
+from sonantica_core.auth.signed_urls import verify_stream_query
+from sonantica_core.auth.tokens import AccessTokenVerifier
+from sonantica_core.auth.userstate import UserDirectory, UserState, user_message
+from sonantica_core.db.oneshot import autocommit
+from sonantica_core.db.users import User
+from sonantica_core.invalidation import get_bus
+
+if TYPE_CHECKING:
+    from sonantica_core.context import CoreContext
+
+
+class AuthState:
+    """Everything a process needs to authenticate requests."""
+
+    def __init__(self, ctx: CoreContext) -> None:
+        self.ctx = ctx
+        self.directory = UserDirectory()
+        self.keys = ApiKeyCache()
+        self.tokens = AccessTokenVerifier(ctx.secret_key)
+        self.stream_key = derive_key(ctx.secret_key, STREAM_URLS)
+        bus = get_bus(ctx)
+        bus.on("user", self._on_user)
+        bus.on("api_key", lambda message: self.keys.drop_key(int(message["id"])))
+        bus.on_resync(self._resync)
+
+    def _on_user(self, message: dict[str, Any]) -> None:
+        self.directory.apply_message(message)
+        self.keys.drop_user(int(message["id"]))
+
+    async def _resync(self, reconnected: bool) -> None:
+        if reconnected:
+            self.keys.clear()
+        await self.directory.reload(self.ctx)
+
+    async def authenticate_bearer(self, token: str) -> Principal:
+        """The user an ``Authorization: Bearer`` value stands for; raises :class:`AuthError`."""
+        if looks_like_api_key(token):
+            return await self._api_key(token)
+        claims = self.tokens.verify(token)
+        state = await self._state(claims.user_id, claims.generation)
+        if claims.generation != state.generation:
+            raise AuthError("the access token was revoked; sign in again", "token_revoked")
+        return Principal(claims.user_id, claims.role, "token")
+
+    def authenticate_signed(self, track_id: int, query_string: bytes) -> Principal:
+        """The user a signed stream URL was made for; raises :class:`AuthError`. No I/O."""
+        user_id = verify_stream_query(self.stream_key, track_id, query_string)
+        if self.directory.known(user_id):
+            state = self.directory.get(user_id)
+            if state is None or state.disabled:
+                raise AuthError("the account of this link is disabled or gone", "account_disabled", 403)
+        return Principal(user_id, "user", "signed_url")
+
+    async def _state(self, user_id: int, generation: int) -> UserState:
+        state = self.directory.get(user_id)
+        if not self.directory.known(user_id) or (state is not None and generation > state.generation):
+            state = await self.directory.load(self.ctx, user_id)
+        if state is None:
+            raise AuthError("the account no longer exists", "invalid_token")
+        if state.disabled:
+            raise AuthError("the account is disabled", "account_disabled")
+        return state
+
+    async def _api_key(self, key: str) -> Principal:
+        key_hash = hash_api_key(key)
+        if key_hash is None:
+            raise AuthError("the API key is malformed", "invalid_api_key")
+        principal = self.keys.get(key_hash)
+        if principal is None:
+            async with autocommit(self.ctx.engine) as conn:
+                found = await use_api_key(conn, key_hash)
+            if found is None:
+                raise AuthError("the API key is not valid, expired or was revoked", "invalid_api_key")
+            key_id, user_id, role, expires_at = found
+            principal = Principal(user_id, role, "api_key", key_id)
+            expires_in = None if expires_at is None else (expires_at - dt.datetime.now(dt.UTC)).total_seconds()
+            self.keys.put(key_hash, principal, expires_in)
+        if self.directory.known(principal.id):
+            state = self.directory.get(principal.id)
+            if state is None or state.disabled:
+                raise AuthError("the account is disabled", "account_disabled")
+            if state.role != principal.role:
+                principal = Principal(principal.id, state.role, "api_key", principal.key_id)
+        return principal
+
+
+def get_auth_state(ctx: CoreContext) -> AuthState:
+    """This process's :class:`AuthState` (created on first use)."""
+    state = ctx.extras.get("auth_state")
+    if state is None:
+        state = ctx.extras["auth_state"] = AuthState(ctx)
+    return state
+
+
+async def announce_user(ctx: CoreContext, user: User) -> None:
+    """After committing a change to ``user`` (role, password, disabled...): tell every process."""
+    await get_bus(ctx).publish("user", **user_message(user))
+
+
+async def announce_user_deleted(ctx: CoreContext, user_id: int) -> None:
+    await get_bus(ctx).publish("user", id=user_id, deleted=True)
+
+
+async def announce_api_key_revoked(ctx: CoreContext, key_id: int) -> None:
+    await get_bus(ctx).publish("api_key", id=key_id)

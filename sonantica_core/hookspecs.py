@@ -1,0 +1,316 @@
+"""The plugin contract: every hook a Sonántica plugin can implement.
+
+This file is the reference for plugin authors (``docs/plugins.md`` documents
+exactly these hooks, and a test keeps the two in sync). A plugin implements a
+hook with a method of the same name marked ``@hookimpl``::
+
+    from sonantica_core.plugins import Plugin, hookimpl
+
+    class Lyrics(Plugin):
+        name = "mylyrics"
+
+        @hookimpl
+        def register_lyrics_providers(self, ctx):
+            return [MyLyricsProvider(ctx.plugin_config(self.name))]
+
+An implementation may accept fewer arguments than the specification (pluggy
+passes only those it names), so new arguments never break existing plugins.
+
+The core never calls these hooks through ``pm.hook.x()``: it calls each
+plugin's implementation itself, in the order set in ``plugins.toml``, inside a
+``try``/``except`` per plugin, with a time limit where the caller is waiting
+(see :mod:`sonantica_core.plugins.manager`). A plugin whose implementation
+raises is logged with its name; the other plugins' results are kept.
+
+Typed data crossing the contract lives in :mod:`sonantica_core.contract`,
+whose ``CONTRACT_VERSION`` plugins check through their ``api`` range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from pluggy import HookspecMarker
+
+from sonantica_core.contract import (
+    AnalysisReady,
+    Analyzer,
+    LyricsProvider,
+    MetadataProvider,
+    PlayRecorded,
+    Recommender,
+    Scanner,
+    StemSeparator,
+    TracksChanged,
+)
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from sonantica_core.context import CoreContext
+    from sonantica_core.plugins.commands import PluginCommand
+    from sonantica_core.plugins.manifest import PluginConfig
+    from sonantica_core.plugins.status import Process
+
+hookspec = HookspecMarker("sonantica")
+
+
+# --------------------------------------------------------------------------
+# Providers: objects the core calls for the work that understands music
+# --------------------------------------------------------------------------
+
+
+@hookspec
+def register_scanners(ctx: CoreContext) -> Sequence[Scanner]:
+    """Return the :class:`~sonantica_core.contract.Scanner` objects this plugin offers.
+
+    Receives the process's core context. Returns a list (empty: none).
+    Every plugin's result is kept; no first result wins: the scan hands each file
+    to the first scanner, in plugin order, whose ``accepts()`` is true.
+    Called once per process, when a scan first needs the scanners.
+    Runs in: worker (the scan task). Scanners are sent to reader processes, so
+    they must be picklable.
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_analyzers(ctx: CoreContext) -> Sequence[Analyzer]:
+    """Return the :class:`~sonantica_core.contract.Analyzer` objects this plugin offers.
+
+    Receives the process's core context. Returns a list (empty: none).
+    Every plugin's result is kept; no first result wins: each analyzer runs on
+    every track. Analyzer names must be unique across plugins (a duplicate is
+    logged and left out).
+    Called once per process, when the analysis task first needs them.
+    Runs in: worker (the analysis task).
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_metadata_providers(ctx: CoreContext) -> Sequence[MetadataProvider]:
+    """Return the :class:`~sonantica_core.contract.MetadataProvider` objects this plugin offers.
+
+    Receives the process's core context. Returns a list (empty: none).
+    Every plugin's result is kept; no first result wins: every provider is asked
+    and all their values are stored (with the provider as source).
+    Called once per process. Runs in: worker (enrichment tasks).
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_lyrics_providers(ctx: CoreContext) -> Sequence[LyricsProvider]:
+    """Return the :class:`~sonantica_core.contract.LyricsProvider` objects this plugin offers.
+
+    Receives the process's core context. Returns a list (empty: none).
+    Every plugin's result is kept; when lyrics are wanted the providers are
+    asked in plugin order and the first one that finds lyrics wins.
+    Called once per process. Runs in: worker (lyrics are fetched by a task and cached).
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_stem_separators(ctx: CoreContext) -> Sequence[StemSeparator]:
+    """Return the :class:`~sonantica_core.contract.StemSeparator` objects this plugin offers.
+
+    Receives the process's core context. Returns a list (empty: none).
+    Every plugin's result is kept; a request names the separator to use, or the
+    first one in plugin order is used.
+    Called once per process. Runs in: worker (separation is requested, then queued).
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_recommenders(ctx: CoreContext) -> Sequence[Recommender]:
+    """Return the :class:`~sonantica_core.contract.Recommender` objects this plugin offers.
+
+    Receives the process's core context. Returns a list (empty: none).
+    Every plugin's result is kept; a request names the recommender to use, or
+    the first in plugin order answers. ``recommend()`` is awaited on the request
+    path under the ``hook_timeout`` of ``plugins.toml``: a slow recommender is
+    logged and skipped.
+    Called once per process. Runs in: web (fast queries) or worker (precomputation).
+
+    .. versionadded:: 1.0
+    """
+
+
+# --------------------------------------------------------------------------
+# HTTP
+# --------------------------------------------------------------------------
+
+
+@hookspec
+def register_routes(ctx: CoreContext) -> Sequence[BaseRoute]:
+    """Return Starlette routes, mounted under ``/plugins/<name>/``.
+
+    Receives the web process's core context (close over it in your endpoints).
+    Returns routes with paths relative to the plugin's prefix:
+    ``Route("/lyrics/{track_id:int}", ...)`` answers ``/plugins/lrclib/lyrics/42``.
+    Every plugin's routes are kept (each under its own prefix, so none can shadow
+    another's or the core's). An endpoint that raises answers a JSON 500 that
+    names the plugin. The core's authentication applies to these routes.
+    Called once, when the app is built. Runs in: web.
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def register_owned_routes(ctx: CoreContext) -> Mapping[str, Sequence[BaseRoute]]:
+    """Return routes for the well-known paths this plugin declared in ``owned_paths``.
+
+    Receives the web process's core context. Returns ``{path: routes}`` where each
+    ``path`` is one of the plugin's ``owned_paths`` (e.g. ``"/rest"`` for the
+    Subsonic API) and the routes are relative to it. A path the plugin did not
+    declare, or one that clashes with a core route or another plugin's path,
+    refuses the plugin at start-up (status ``start error``).
+    Every plugin's result is kept. Called once, when the app is built. Runs in: web.
+
+    .. versionadded:: 1.0
+    """
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+
+@hookspec
+def register_commands() -> Sequence[PluginCommand]:
+    """Return :class:`~sonantica_core.plugins.PluginCommand` objects: extra ``sonantica`` sub-commands.
+
+    Receives nothing. Returns a list; each command is offered as
+    ``sonantica <plugin> <command>`` and, when run, gets an open core context
+    (with this plugin's validated configuration and a task broker to queue work).
+    Every plugin's commands are kept. Called when the command line is parsed.
+    Runs in: the ``sonantica`` command (CLI process).
+
+    .. versionadded:: 1.0
+    """
+
+
+# --------------------------------------------------------------------------
+# Life cycle
+# --------------------------------------------------------------------------
+
+
+@hookspec
+def startup(ctx: CoreContext, process: Process) -> None:
+    """Prepare the plugin in a starting process: open clients, warm caches.
+
+    Receives the core context and which process starts (``"web"``, ``"worker"``
+    or ``"cli"``). Returns nothing; may be ``async``. Every plugin's
+    implementation runs, in plugin order, each under ``startup_timeout``. One that
+    raises or times out puts its plugin in status ``start error``: it is left out
+    (its routes answer 503) and the process starts without it.
+    Runs in: web, worker and CLI commands.
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def shutdown(ctx: CoreContext, process: Process) -> None:
+    """Release what :func:`startup` opened, in a stopping process.
+
+    Receives the core context and the process kind. Returns nothing; may be
+    ``async``. Every started plugin's implementation runs, in reverse plugin
+    order; errors are logged and the others still run.
+    Runs in: web, worker and CLI commands.
+
+    .. versionadded:: 1.0
+    """
+
+
+# --------------------------------------------------------------------------
+# Configuration and schema
+# --------------------------------------------------------------------------
+
+
+@hookspec
+def config_schema() -> type[PluginConfig]:
+    """Return the pydantic model of this plugin's ``[plugins.<name>]`` section.
+
+    Receives nothing. Returns a subclass of
+    :class:`~sonantica_core.plugins.PluginConfig` (which forbids unknown keys).
+    The core asks each plugin for its own schema only; there is no first or
+    combined result. :class:`~sonantica_core.plugins.Plugin` implements it from
+    its ``Config`` attribute, so most plugins just set ``Config``. A value the
+    model refuses puts the plugin in status ``config error`` with the key and
+    the reason on one line. Called at load time. Runs in: every process.
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def migrations_package() -> str | None:
+    """Return the importable package holding this plugin's Alembic revisions, or None.
+
+    Receives nothing. Returns a dotted package name (``"sonantica_lrclib.migrations"``)
+    whose directory holds revision files; they form the plugin's own lineage,
+    recorded in ``alembic_version_<name>`` and applied by ``sonantica migrate``
+    after the core's. The core asks each plugin for its own package only.
+    :class:`~sonantica_core.plugins.Plugin` implements it from its ``migrations``
+    attribute. Called at load time. Runs in: ``sonantica migrate`` and ``serve``.
+
+    .. versionadded:: 1.0
+    """
+
+
+# --------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------
+
+
+@hookspec
+def on_tracks_changed(ctx: CoreContext, event: TracksChanged) -> None:
+    """React to tracks added, changed, moved or removed by a scan.
+
+    Receives the core context and a :class:`~sonantica_core.contract.TracksChanged`
+    with the ids in each group (batched: one event per batch of a scan).
+    Returns nothing; may be ``async``. Every plugin's implementation runs; one
+    that raises or overruns its time limit is logged and the others still run.
+    Runs in: worker (the scan task). Queue heavy work as a task.
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def on_analysis_ready(ctx: CoreContext, event: AnalysisReady) -> None:
+    """React to the analysis of a track being stored.
+
+    Receives the core context and an :class:`~sonantica_core.contract.AnalysisReady`
+    naming the track and the analyzers whose results were stored.
+    Returns nothing; may be ``async``. Every plugin's implementation runs,
+    isolated and time-limited as for :func:`on_tracks_changed`.
+    Runs in: worker (the analysis task).
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def on_play_recorded(ctx: CoreContext, event: PlayRecorded) -> None:
+    """React to a play being added to a user's history (scrobbling, statistics).
+
+    Receives the core context and a :class:`~sonantica_core.contract.PlayRecorded`.
+    Returns nothing; should be ``async``. Every plugin's implementation runs,
+    on the request path: each is limited to ``hook_timeout`` seconds, and one
+    that is slower is logged and abandoned while the request proceeds.
+    Runs in: web.
+
+    .. versionadded:: 1.0
+    """

@@ -1,0 +1,37 @@
+"""The plugin system: manifests, loading, statuses and calling plugins safely.
+
+What a plugin author imports::
+
+    from sonantica_core.plugins import Plugin, PluginConfig, PluginCommand, hookimpl
+
+What the core uses: :func:`load_plugins`, :class:`PluginManager` (``call_each``,
+``call_first``, ``notify``, the provider lists) and :func:`manager_of`.
+The hooks themselves are specified in :mod:`sonantica_core.hookspecs`.
+"""
+
+from sonantica_core.plugins.commands import PluginCommand
+from sonantica_core.plugins.config import PluginOptions
+from sonantica_core.plugins.discovery import ENTRY_POINT_GROUP, Candidate
+from sonantica_core.plugins.loader import load_plugins
+from sonantica_core.plugins.manager import HookResult, PluginManager, manager_of
+from sonantica_core.plugins.manifest import Plugin, PluginConfig, hookimpl
+from sonantica_core.plugins.status import PluginRecord, PluginStatus, Process
+from sonantica_core.plugins.tracks import track_ref
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Candidate",
+    "HookResult",
+    "Plugin",
+    "PluginCommand",
+    "PluginConfig",
+    "PluginManager",
+    "PluginOptions",
+    "PluginRecord",
+    "PluginStatus",
+    "Process",
+    "hookimpl",
+    "load_plugins",
+    "manager_of",
+    "track_ref",
+]
