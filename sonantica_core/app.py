@@ -38,6 +38,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sonantica_core.http.history",
     "sonantica_core.http.scans",
     "sonantica_core.http.events",
+    "sonantica_core.http.analysis",
 )
 
 #: Called with (app, ctx) while the app starts, after the context is installed;

@@ -14,7 +14,8 @@ depends on ``sonantica-core`` gets these fixtures without configuration:
 * ``client``        an ``httpx.AsyncClient`` talking to ``app``.
 * ``plugin_app``    build the app with an explicit list of plugins and their
   configuration; yields a :class:`PluginHarness` (``ctx``, ``app``, ``client``
-  signed in as an admin, ``manager``, ``status(name)``, ``await run_task(task, *args)``).
+  signed in as an admin, ``manager``, ``status(name)``, ``await add_track(title, ...)``,
+  ``await run_task(task, *args)``).
 * :func:`register_plugin`  a context manager that makes a plugin object count
   as installed, for tests of the normal loading path.
 * ``make_user``     create a user and get an authenticated header for it;
@@ -254,6 +255,45 @@ class PluginHarness:
         """The status of plugin ``name`` as text (``"enabled"``, ``"config error"``, ...)."""
         record = self.manager.record(name)
         return str(record.status) if record is not None else "unknown"
+
+    async def add_track(
+        self,
+        title: str,
+        *,
+        artist: str | None = None,
+        album: str | None = None,
+        album_artist: str | None = None,
+        duration: float | None = None,
+        root: str = "music",
+    ) -> int:
+        """Put a track (and its album) into the library, as a scan would; returns the track's id."""
+        from sqlalchemy import insert
+
+        from sonantica_core.db.library import Album, Track
+
+        unique = uuid.uuid4().hex
+        async with self.ctx.session() as session:
+            album_id = None
+            if album is not None:
+                album_id = (
+                    await session.execute(
+                        insert(Album)
+                        .values(key=f"test:{unique}", title=album, title_folded=album.casefold(),
+                                album_artist=album_artist or artist)
+                        .returning(Album.id)
+                    )
+                ).scalar_one()
+            return (
+                await session.execute(
+                    insert(Track)
+                    .values(
+                        root=root, relative_path=f"{unique}.flac", size=1, mtime_ns=0, content_hash=unique,
+                        title=title, title_folded=title.casefold(), artist=artist, album_id=album_id,
+                        duration=duration,
+                    )
+                    .returning(Track.id)
+                )
+            ).scalar_one()
 
     async def run_task(self, task: Any, *args: Any, timeout: float = 60, **kwargs: Any) -> Any:
         """Run a task in this process, through taskiq's in-memory broker, and return its result.

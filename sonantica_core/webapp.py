@@ -7,6 +7,7 @@ import functools
 from starlette.applications import Starlette
 from taskiq import async_shared_broker
 
+from sonantica_core.analysis.queue import on_stream_start
 from sonantica_core.app import core_routes, create_app
 from sonantica_core.context import CoreContext, open_context
 from sonantica_core.plugins import PluginManager, load_plugins
@@ -32,6 +33,7 @@ def build_app_for_context(ctx: CoreContext, plugins: PluginManager | None = None
     broker = PriorityRedisBroker(ctx.redis_url, redelivery_seconds=ctx.settings.task_redelivery_seconds)
     async_shared_broker.default_broker(broker)
     ctx.extras["broker"] = broker
+    ctx.extras["on_stream_start"] = on_stream_start  # a played, unanalysed track is analysed first
     manager = plugins if plugins is not None else load_plugins(ctx.settings, process="web")
     manager.attach(ctx)
     mounts = plugin_routes(manager, ctx, core_routes())

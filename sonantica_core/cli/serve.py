@@ -104,6 +104,10 @@ async def _serve_web(settings: Settings, services: Services, secret: str, worker
         from sonantica_core.scanning.tasks import request_scan
 
         await request_scan(ctx)  # incremental: cheap when nothing changed since the last run
+    from sonantica_core.analysis.tasks import analysis_backlog
+    from sonantica_core.tasks import send
+
+    await send(analysis_backlog)  # what a new analyzer (or version) has not analysed yet
     background = [asyncio.create_task(_supervise(workers))]
     if settings.watch:
         from sonantica_core.scanning.watch import watch_roots

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import insert
 
+from sonantica_core.context import CoreContext
+from sonantica_core.contract import Scanner
 from sonantica_core.db.library import ScanRun
 from sonantica_core.scanning.scan import ScanAlreadyRunning, run_scan
 from sonantica_core.tasks import Priority, current_context, send, task
@@ -17,10 +19,11 @@ log = logging.getLogger("sonantica.scan")
 AGAIN_KEY = "sonantica:scan:again"
 
 
-def enabled_scanners(ctx: object) -> list:
+def enabled_scanners(ctx: CoreContext) -> list[Scanner]:
     """The scanners of enabled plugins, in plugins.toml order."""
-    host = ctx.extras.get("plugins")  # type: ignore[attr-defined]
-    return list(host.scanners()) if host is not None else []
+    from sonantica_core.plugins import manager_of
+
+    return list(manager_of(ctx).scanners(ctx))
 
 
 @task("core:scan", priority=Priority.LOW)
@@ -33,6 +36,9 @@ async def scan_library(run_id: int | None = None, roots: list[str] | None = None
     while True:
         try:
             await run_scan(ctx, scanners, run_id=run_id, root_names=roots)
+            from sonantica_core.analysis.queue import queue_backlog
+
+            await queue_backlog(ctx)  # new and changed tracks, at low priority
         except ScanAlreadyRunning:
             await ctx.redis.set(AGAIN_KEY, "1", ex=3600)
             log.info("a scan is running; it will go again when it ends")

@@ -161,6 +161,7 @@ def probe_environment(installed_probe: str, settings: Settings, tmp_path: Path) 
         PLUGINS_FILE=str(plugins_file),
         LOG_LEVEL="INFO",
         TASK_REDELIVERY_SECONDS="5",
+        COLUMNS="250",  # one log record per line
     )
     return env
 

@@ -47,6 +47,11 @@ _OS_ERRORS: dict[int, tuple[str, str]] = {
 }
 
 
+#: Audio containers recognised but not readable by mutagen.
+_UNREADABLE_MAGIC = {b"RF64": "RF64 (64-bit WAV)", b"BW64": "BW64 (64-bit WAV)", b"riff": "Wave64",
+                     b"caff": "Core Audio (CAF)", b".snd": "Sun AU", b"\x1aE\xdf\xa3": "Matroska (MKA)"}
+
+
 def scan_error_from_os(error: OSError) -> ScanError:
     """A ScanError for an operating-system error on opening or reading a file."""
     reason, kind = _OS_ERRORS.get(error.errno or 0, (error.strerror or str(error), "unreadable"))
@@ -132,6 +137,9 @@ class MutagenScanner(Scanner):
         head = view.read_at(0, 4096)
         sniffed = sniff(fileobj, head, size)
         ext = PurePosixPath(rel).suffix.lower().lstrip(".")
+        if sniffed.format is None and head[:4] in _UNREADABLE_MAGIC:
+            raise ScanError(f"{_UNREADABLE_MAGIC[head[:4]]} files are not supported (mutagen cannot read them)",
+                            "unsupported")
         fmt = sniffed.format or BY_EXTENSION.get(ext)
         if fmt is None:
             raise ScanError(f"not a recognised audio format (starts with {head[:8]!r})", "unsupported")

@@ -225,3 +225,41 @@ def test_broken_tags_do_not_lose_the_audio(tmp_path: Path) -> None:
     assert "tag_error" in result.tags.extra
     assert result.tags.title == "t"  # guessed from the file name
     assert result.tags.guessed
+
+
+def test_odd_but_valid_layouts(tmp_path: Path) -> None:
+    """Stacked ID3v2 tags, an ID3v2 tag before a FLAC stream, junk before the first MPEG frame."""
+    from mutagen.id3 import ID3, TIT2
+
+    scanner = MutagenScanner()
+    mp3 = write_audio(tmp_path / "a.mp3", "mp3", AudioSpec(duration=0.3), {"title": "Inner"})
+    reference = scanner.read("m", tmp_path, "a.mp3")
+    outer = ID3()
+    outer.add(TIT2(encoding=3, text=["Outer"]))
+    outer.save(tmp_path / "outer.id3")
+    (tmp_path / "stacked.mp3").write_bytes((tmp_path / "outer.id3").read_bytes() + mp3.read_bytes())
+    stacked = scanner.read("m", tmp_path, "stacked.mp3")
+    assert stacked.audio_hash == reference.audio_hash
+    assert stacked.technical.codec == "mp3"
+
+    flac = write_audio(tmp_path / "b.flac", "flac", AudioSpec(duration=0.3), {"title": "FLAC"})
+    (tmp_path / "id3.flac").write_bytes((tmp_path / "outer.id3").read_bytes() + flac.read_bytes())
+    prefixed = scanner.read("m", tmp_path, "id3.flac")
+    assert (prefixed.technical.codec, prefixed.tags.title) == ("flac", "FLAC")
+    assert prefixed.audio_hash == scanner.read("m", tmp_path, "b.flac").audio_hash
+
+    audio = mp3.read_bytes()
+    first_frame = audio.index(b"\xff\xfb")  # after the ID3v2 tag
+    (tmp_path / "junk.mp3").write_bytes(b"\x00junk\x00" * 50 + audio[first_frame:])
+    junk = scanner.read("m", tmp_path, "junk.mp3")
+    assert junk.technical.codec == "mp3"
+    assert junk.tags.title == "junk" and junk.tags.guessed
+
+
+@pytest.mark.parametrize(("head", "name"), [(b"RF64", "RF64"), (b"caff", "CAF"), (b"\x1aE\xdf\xa3", "Matroska")])
+def test_known_but_unreadable_containers(tmp_path: Path, head: bytes, name: str) -> None:
+    (tmp_path / "x.wav").write_bytes(head + bytes(200))
+    with pytest.raises(ScanError) as info:
+        MutagenScanner().read("m", tmp_path, "x.wav")
+    assert info.value.kind == "unsupported"
+    assert name in info.value.reason

@@ -129,3 +129,25 @@ def test_ogg_sampled_hash_survives_repagination(tmp_path: Path, fmt: str) -> Non
     assert _hash(tmp_path, f"long.{ext}", 4096) == first
     write_audio(tmp_path / f"other.{ext}", fmt, AudioSpec(duration=4.0, frequency=351.0))
     assert _hash(tmp_path, f"other.{ext}", 4096) != first
+
+
+def test_mp4_with_moov_first_keeps_its_hash_when_retagged(tmp_path: Path) -> None:
+    """A "fast start" MP4 (moov before mdat): a bigger moov moves the mdat; its payload is the same."""
+    import av
+
+    source = write_audio(tmp_path / "src.m4a", "aac", AudioSpec(duration=1.0))
+    with av.open(str(source)) as src, av.open(str(tmp_path / "fast.m4a"), "w", format="ipod",
+                                                options={"movflags": "faststart"}) as out:
+        stream = out.add_stream_from_template(src.streams.audio[0])
+        for packet in src.demux(src.streams.audio[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    data = (tmp_path / "fast.m4a").read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")
+    first = _hash(tmp_path, "fast.m4a")
+    write_tags(tmp_path / "fast.m4a", "aac", {"title": "t" * 2000, "lyrics": "x" * 50000}, [BIG_COVER])
+    data = (tmp_path / "fast.m4a").read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")
+    assert _hash(tmp_path, "fast.m4a") == first
+    assert _hash(tmp_path, "src.m4a") == first  # same stream, other layout

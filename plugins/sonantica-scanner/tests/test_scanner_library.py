@@ -92,3 +92,20 @@ def test_exact_values_of_one_full_flac(manifest: LibraryManifest, scanner: Mutag
     assert (tech.codec, tech.container, tech.sample_rate, tech.bit_depth, tech.channels, tech.lossless) == (
         "flac", "flac", 96000, 24, 2, True)
     assert result.audio_hash.startswith("flacmd5:")
+
+
+def test_reading_from_disk_equals_reading_from_memory(manifest: LibraryManifest,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small files are read into memory in one call, big ones through the file: same results."""
+    import sonantica_scanner.scanner as scanner_module
+
+    in_memory = {rel: MutagenScanner().read("m", manifest.root, rel) for rel in manifest.files}
+    monkeypatch.setattr(scanner_module, "WHOLE_FILE_LIMIT", 0)
+    for rel, expected in in_memory.items():
+        assert MutagenScanner().read("m", manifest.root, rel) == expected, rel
+    for rel, problem in manifest.problems.items():
+        if problem.skip_reason:
+            continue
+        with pytest.raises(ScanError) as info:
+            MutagenScanner().read("m", manifest.root, rel)
+        assert info.value.kind == problem.kind, rel

@@ -1,0 +1,214 @@
+"""Keeping what analyzers found: features, extras, artifacts, fingerprints, state.
+
+Each analyzer's outcome is recorded in ``track_analysis`` with its name and
+version (``done`` or ``failed`` with the error), so a new analyzer version
+re-queues exactly the tracks it analysed, and one analyzer failing never loses
+another's results.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+
+from sonantica_core.context import CoreContext, DerivedStorage
+from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult, Analyzer
+from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackFingerprint, TrackMetadata
+from sonantica_core.db.library import Track
+
+log = logging.getLogger("sonantica.analysis")
+
+WAVEFORM_ARTIFACT = "waveform.json"
+_SAFE_ARTIFACT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+@dataclass
+class StoredOutcome:
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    features: dict[str, Any] = field(default_factory=dict)
+
+
+def waveform_path(storage: DerivedStorage, track_id: int) -> Any:
+    return storage.path("waveforms", track_id, f"{track_id}.json")
+
+
+def artifact_path(storage: DerivedStorage, analyzer: str, track_id: int, name: str) -> Any:
+    if name == WAVEFORM_ARTIFACT:
+        return waveform_path(storage, track_id)
+    if not _SAFE_ARTIFACT.match(name) or not _SAFE_ARTIFACT.match(analyzer):
+        raise ValueError(f"artifact name {name!r} of analyzer {analyzer!r} is not a plain file name")
+    return storage.path(f"analysis/{analyzer}", track_id, f"{track_id}/{name}")
+
+
+def _clean_features(analyzer: str, features: Mapping[str, Any]) -> dict[str, Any]:
+    clean = {}
+    for key, value in features.items():
+        if key not in FEATURE_COLUMNS:
+            log.warning("analyzer %s returned unknown feature %r; put it in extras", analyzer, key)
+            continue
+        if isinstance(value, (np.floating, np.integer)):
+            value = value.item()
+        if isinstance(value, float) and not np.isfinite(value):
+            value = None
+        clean[key] = value
+    return clean
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+async def store_results(
+    ctx: CoreContext,
+    track_id: int,
+    analyzers: Sequence[Analyzer],
+    results: Mapping[str, AnalysisResult | BaseException],
+    seconds: Mapping[str, float] | None = None,
+) -> StoredOutcome:
+    """Write every analyzer's result (or error) for ``track_id`` in one transaction."""
+    outcome = StoredOutcome()
+    versions = {a.name: a.version for a in analyzers}
+    features: dict[str, Any] = {}
+    async with ctx.session() as session:
+        for name, result in results.items():
+            row: dict[str, Any] = {
+                "track_id": track_id,
+                "analyzer": name,
+                "version": versions.get(name, 1),
+                "seconds": (seconds or {}).get(name),
+                "analyzed_at": text("now()"),
+            }
+            if isinstance(result, BaseException):
+                row.update(status="failed", error=_error_text(result), state=None)
+                outcome.failed[name] = row["error"]
+            else:
+                try:
+                    features.update(_clean_features(name, result.features))
+                    await _store_extras(session, track_id, name, result.extras)
+                    _store_artifacts(ctx.storage, track_id, name, result.artifacts)
+                    if result.fingerprint is not None:
+                        await _store_fingerprint(session, track_id, name, versions.get(name, 1), result)
+                    state = json.dumps(result.state, default=_json_default) if result.state else None
+                    row.update(status="done", error=None, state=state)
+                    outcome.done.append(name)
+                except Exception as exc:  # a result we cannot keep counts as that analyzer failing
+                    log.exception("could not store the result of %s for track %d", name, track_id)
+                    row.update(status="failed", error=f"storing the result: {_error_text(exc)}", state=None)
+                    outcome.failed[name] = row["error"]
+            stmt = insert(TrackAnalysis).values(**row)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[TrackAnalysis.track_id, TrackAnalysis.analyzer],
+                set_={k: stmt.excluded[k] for k in ("version", "status", "error", "state", "seconds", "analyzed_at")},
+            )
+            await session.execute(stmt)
+        if features:
+            await upsert_features(session, track_id, features, source=", ".join(sorted(outcome.done)))
+    outcome.features = features
+    return outcome
+
+
+async def upsert_features(session: Any, track_id: int, features: Mapping[str, Any], source: str | None = None) -> None:
+    values = dict(features)
+    if source:
+        values["analysis_source"] = source
+    stmt = insert(TrackAudioFeatures).values(track_id=track_id, **values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TrackAudioFeatures.track_id],
+        set_={**{k: stmt.excluded[k] for k in values}, "analyzed_at": text("now()")},
+    )
+    await session.execute(stmt)
+
+
+async def _store_extras(session: Any, track_id: int, analyzer: str, extras: Mapping[str, str]) -> None:
+    rows = [
+        {"track_id": track_id, "key": str(k)[:100], "value": str(v), "source": analyzer} for k, v in extras.items()
+    ]
+    if not rows:
+        return
+    stmt = insert(TrackMetadata).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TrackMetadata.track_id, TrackMetadata.key, TrackMetadata.source],
+        set_={"value": stmt.excluded.value, "updated_at": text("now()")},
+    )
+    await session.execute(stmt)
+
+
+def _store_artifacts(storage: DerivedStorage, track_id: int, analyzer: str, artifacts: Mapping[str, bytes]) -> None:
+    for name, data in artifacts.items():
+        storage.write_atomic(artifact_path(storage, analyzer, track_id, name), data)
+
+
+async def _store_fingerprint(session: Any, track_id: int, analyzer: str, version: int, result: AnalysisResult) -> None:
+    codes = np.asarray(result.fingerprint, dtype=np.uint32)
+    coarse = int(codes[: min(len(codes), 8)].astype(np.uint64).sum() % (2**62)) if len(codes) else None
+    duration = result.features.get("duration") if isinstance(result.features.get("duration"), float) else None
+    if duration is None:
+        duration = await session.scalar(select(Track.duration).where(Track.id == track_id))
+    stmt = insert(TrackFingerprint).values(
+        track_id=track_id, algorithm=f"{analyzer}@{version}", fingerprint=codes.tobytes(), duration=duration, coarse=coarse
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[TrackFingerprint.track_id],
+        set_={k: stmt.excluded[k] for k in ("algorithm", "fingerprint", "duration", "coarse")},
+    )
+    await session.execute(stmt)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+async def finish_albums(ctx: CoreContext, track_id: int, analyzers: Sequence[Analyzer]) -> list[int]:
+    """Album-level values (e.g. ReplayGain album gain) once every track of the album is analysed.
+
+    Returns the ids of the tracks that received album values.
+    """
+    album_analyzers = [a for a in analyzers if type(a).finish_album is not Analyzer.finish_album]
+    if not album_analyzers:
+        return []
+    updated: list[int] = []
+    async with ctx.session() as session:
+        album_id = await session.scalar(select(Track.album_id).where(Track.id == track_id))
+        if album_id is None:
+            return []
+        members = (
+            await session.execute(select(Track.id).where(Track.album_id == album_id, Track.removed_at.is_(None)))
+        ).scalars().all()
+        for analyzer in album_analyzers:
+            rows = (
+                await session.execute(
+                    select(TrackAnalysis.track_id, TrackAnalysis.state).where(
+                        TrackAnalysis.track_id.in_(members),
+                        TrackAnalysis.analyzer == analyzer.name,
+                        TrackAnalysis.version == analyzer.version,
+                        TrackAnalysis.status == "done",
+                    )
+                )
+            ).all()
+            if len(rows) != len(members):
+                continue  # not every track is analysed yet
+            results = [AnalysisResult(state=json.loads(row.state) if row.state else {}, track_id=row.track_id) for row in rows]
+            try:
+                values = analyzer.finish_album(results) or {}
+            except Exception:
+                log.exception("album pass of %s failed for album %d", analyzer.name, album_id)
+                continue
+            for member_id, member_values in values.items():
+                clean = _clean_features(analyzer.name, member_values)
+                if clean:
+                    await upsert_features(session, int(member_id), clean)
+                    updated.append(int(member_id))
+    return updated

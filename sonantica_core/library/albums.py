@@ -1,0 +1,177 @@
+"""Album listings and details. An album is in the library while one of its tracks is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from sonantica_core.db.library import Album, AlbumArtist, Artist, Genre, Track, TrackGenre
+from sonantica_core.library import present, tracks
+from sonantica_core.library.keyset import Ordering, Position, fetch_page
+from sonantica_core.library.params import AlbumListQuery, since_utc
+
+A, T = Album.__table__.c, Track.__table__.c
+
+ORDERINGS: dict[str, Ordering] = {
+    "title": Ordering("title", (A.title_folded, A.id), ("text", "int")),
+    "artist": Ordering("artist", (A.sort_artist, A.title_folded, A.id), ("text", "text", "int")),
+    "year": Ordering("year", (A.year, A.id), ("int", "int"), nullable=True),
+    "added": Ordering("added", (A.created_at, A.id), ("datetime", "int")),
+}
+
+
+def album_artists_column(album_id: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``[[artist id, name], ...]`` of an album's album artists, in tag order."""
+    aa, ar = AlbumArtist.__table__.c, Artist.__table__.c
+    return (
+        select(func.json_agg(aggregate_order_by(func.json_build_array(ar.id, ar.name), aa.position), type_=JSON))
+        .select_from(AlbumArtist.__table__.join(Artist.__table__, ar.id == aa.artist_id))
+        .where(aa.album_id == album_id)
+        .scalar_subquery()
+    )
+
+
+def _stats(album_id: ColumnElement[Any]) -> Any:
+    """Per album: present tracks, their total duration, whether all are lossless."""
+    return (
+        select(
+            func.count().label("track_count"),
+            func.sum(T.duration).label("duration"),
+            func.bool_and(T.lossless).label("lossless"),
+        )
+        .where(T.album_id == album_id, tracks.PRESENT)
+        .lateral("stats")
+    )
+
+
+STATS = _stats(A.id)
+ITEM_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    A.id,
+    A.title,
+    A.album_artist,
+    A.album_artist_id,
+    A.compilation,
+    A.year,
+    A.date,
+    A.disc_total,
+    A.cover_hash,
+    A.created_at,
+    STATS.c.track_count,
+    STATS.c.duration,
+    STATS.c.lossless,
+    album_artists_column(A.id).label("artists"),
+)
+FROM = Album.__table__.join(STATS, true())
+IN_LIBRARY = STATS.c.track_count > 0
+
+
+def by_album_artist(artist_id: int) -> ColumnElement[bool]:
+    aa = AlbumArtist.__table__.c
+    return or_(A.album_artist_id == artist_id, A.id.in_(select(aa.album_id).where(aa.artist_id == artist_id)))
+
+
+def filters(query: AlbumListQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [IN_LIBRARY]
+    if query.artist is not None:
+        where.append(by_album_artist(query.artist))
+    if query.genre is not None:
+        tg = TrackGenre.__table__.c
+        in_genre = (
+            select(T.album_id)
+            .select_from(Track.__table__.join(TrackGenre.__table__, tg.track_id == T.id))
+            .where(tg.genre_id.in_(tracks.genre_ids(query.genre)), tracks.PRESENT)
+        )
+        where.append(A.id.in_(in_genre))
+    if query.year_from is not None:
+        where.append(A.year >= query.year_from)
+    if query.year_to is not None:
+        where.append(A.year <= query.year_to)
+    if query.compilation is not None:
+        where.append(A.compilation.is_(query.compilation))
+    since = since_utc(query.added_since)
+    if since is not None:
+        where.append(A.created_at >= since)
+    return where
+
+
+async def list_albums(
+    conn: AsyncConnection, query: AlbumListQuery, position: Position | None, secret: bytes
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of albums as items, and the next cursor."""
+    ordering = ORDERINGS[query.sort]
+    keys = [column.label(f"_k{i}") for i, column in enumerate(ordering.columns)]
+    base: Select[Any] = select(*ITEM_COLUMNS, *keys).select_from(FROM).where(and_(*filters(query)))
+    page = await fetch_page(
+        conn,
+        base,
+        ordering,
+        descending=query.order == "desc",
+        position=position,
+        limit=query.limit,
+        secret=secret,
+        listing=f"albums:{query.sort}:{query.order}",
+        key_of=lambda row: tuple(row[len(ITEM_COLUMNS) + i] for i in range(len(keys))),
+    )
+    return [present.album_item(row) for row in page.rows], page.next_cursor
+
+
+def track_order() -> tuple[ColumnElement[Any], ...]:
+    """Disc, then track number, then title: how an album's tracks are listed."""
+    return (T.disc_number.asc().nulls_first(), T.track_number.asc().nulls_last(), T.title_folded, T.id)
+
+
+async def get_album(conn: AsyncConnection, album_id: int) -> dict[str, Any] | None:
+    """An album with its tracks in disc and track order, or None."""
+    row = (
+        await conn.execute(
+            select(*ITEM_COLUMNS, A.original_date, A.musicbrainz_release_id, A.musicbrainz_release_group_id)
+            .select_from(FROM)
+            .where(A.id == album_id, IN_LIBRARY)
+        )
+    ).first()
+    if row is None:
+        return None
+    track_rows = (
+        await conn.execute(
+            select(*tracks.ITEM_COLUMNS)
+            .select_from(tracks.FROM)
+            .where(T.album_id == album_id, tracks.PRESENT)
+            .order_by(*track_order())
+        )
+    ).all()
+    items = [present.track_item(track) for track in track_rows]
+    genres: dict[int, dict[str, Any]] = {}
+    for item in items:
+        for genre in item["genres"]:
+            genres.setdefault(genre["id"], genre)
+    album = present.album_item(row)
+    album.update(
+        {
+            "original_date": row.original_date,
+            "musicbrainz_release_id": row.musicbrainz_release_id,
+            "musicbrainz_release_group_id": row.musicbrainz_release_group_id,
+            "genres": list(genres.values()),
+            "discs": sorted({item["disc_number"] for item in items if item["disc_number"] is not None}),
+            "tracks": items,
+        }
+    )
+    return album
+
+
+async def albums_of(conn: AsyncConnection, where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    """Albums in the library matching ``where``, by year then title."""
+    rows = (
+        await conn.execute(
+            select(*ITEM_COLUMNS)
+            .select_from(FROM)
+            .where(IN_LIBRARY, where)
+            .order_by(A.year.asc().nulls_last(), A.title_folded, A.id)
+        )
+    ).all()
+    return [present.album_item(row) for row in rows]
+
+
+__all__ = ["ORDERINGS", "albums_of", "get_album", "list_albums", "Genre"]
