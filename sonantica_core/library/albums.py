@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ColumnElement, Select, and_, func, or_, select, tru
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from sonantica_core.db.library import Album, AlbumArtist, Artist, Genre, Track, TrackGenre
+from sonantica_core.db.library import Album, AlbumArtist, Artist, Track, TrackGenre
 from sonantica_core.library import present, tracks
 from sonantica_core.library.keyset import Ordering, Position, fetch_page
 from sonantica_core.library.params import AlbumListQuery, since_utc
@@ -68,9 +68,11 @@ FROM = Album.__table__.join(STATS, true())
 IN_LIBRARY = STATS.c.track_count > 0
 
 
-def by_album_artist(artist_id: int) -> ColumnElement[bool]:
+def by_album_artist(artist_id: ColumnElement[Any] | int) -> ColumnElement[bool]:
+    """The album's album artists include the artist (an id, or a column of an enclosing query)."""
     aa = AlbumArtist.__table__.c
-    return or_(A.album_artist_id == artist_id, A.id.in_(select(aa.album_id).where(aa.artist_id == artist_id)))
+    linked = select(aa.album_id).where(aa.artist_id == artist_id).correlate_except(AlbumArtist.__table__)
+    return or_(A.album_artist_id == artist_id, A.id.in_(linked))
 
 
 def filters(query: AlbumListQuery) -> list[ColumnElement[bool]]:
@@ -172,6 +174,3 @@ async def albums_of(conn: AsyncConnection, where: ColumnElement[bool]) -> list[d
         )
     ).all()
     return [present.album_item(row) for row in rows]
-
-
-__all__ = ["ORDERINGS", "albums_of", "get_album", "list_albums", "Genre"]
