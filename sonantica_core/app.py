@@ -39,6 +39,10 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sonantica_core.http.scans",
     "sonantica_core.http.events",
     "sonantica_core.http.analysis",
+    "sonantica_core.http.library",
+    "sonantica_core.http.search",
+    "sonantica_core.http.covers",
+    "sonantica_core.http.openapi_route",
 )
 
 #: Called with (app, ctx) while the app starts, after the context is installed;

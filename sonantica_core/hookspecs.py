@@ -157,8 +157,8 @@ def register_routes(ctx: CoreContext) -> Sequence[BaseRoute]:
     Receives the web process's core context (close over it in your endpoints).
     Returns routes with paths relative to the plugin's prefix:
     ``Route("/lyrics/{track_id:int}", ...)`` answers ``/plugins/lrclib/lyrics/42``.
-    Every plugin's routes are kept (each under its own prefix, so none can shadow
-    another's or the core's). An endpoint that raises answers a JSON 500 that
+    No first result wins: every plugin's routes are kept (each under its own
+    prefix, so none can shadow another's or the core's). An endpoint that raises answers a JSON 500 that
     names the plugin. The core's authentication applies to these routes.
     Called once, when the app is built. Runs in: web.
 
@@ -175,7 +175,8 @@ def register_owned_routes(ctx: CoreContext) -> Mapping[str, Sequence[BaseRoute]]
     Subsonic API) and the routes are relative to it. A path the plugin did not
     declare, or one that clashes with a core route or another plugin's path,
     refuses the plugin at start-up (status ``start error``).
-    Every plugin's result is kept. Called once, when the app is built. Runs in: web.
+    No first result wins: every plugin's paths are served. Called once, when the
+    app is built. Runs in: web.
 
     .. versionadded:: 1.0
     """
@@ -193,7 +194,8 @@ def register_commands() -> Sequence[PluginCommand]:
     Receives nothing. Returns a list; each command is offered as
     ``sonantica <plugin> <command>`` and, when run, gets an open core context
     (with this plugin's validated configuration and a task broker to queue work).
-    Every plugin's commands are kept. Called when the command line is parsed.
+    No first result wins: every plugin's commands are offered (under its own name).
+    Called when the command line is parsed.
     Runs in: the ``sonantica`` command (CLI process).
 
     .. versionadded:: 1.0
@@ -210,8 +212,8 @@ def startup(ctx: CoreContext, process: Process) -> None:
     """Prepare the plugin in a starting process: open clients, warm caches.
 
     Receives the core context and which process starts (``"web"``, ``"worker"``
-    or ``"cli"``). Returns nothing; may be ``async``. Every plugin's
-    implementation runs, in plugin order, each under ``startup_timeout``. One that
+    or ``"cli"``). Returns nothing; may be ``async``. No first result: every
+    plugin's implementation runs, in plugin order, each under ``startup_timeout``. One that
     raises or times out puts its plugin in status ``start error``: it is left out
     (its routes answer 503) and the process starts without it.
     Runs in: web, worker and CLI commands.
@@ -225,8 +227,8 @@ def shutdown(ctx: CoreContext, process: Process) -> None:
     """Release what :func:`startup` opened, in a stopping process.
 
     Receives the core context and the process kind. Returns nothing; may be
-    ``async``. Every started plugin's implementation runs, in reverse plugin
-    order; errors are logged and the others still run.
+    ``async``. No first result: every started plugin's implementation runs, in
+    reverse plugin order; errors are logged and the others still run.
     Runs in: web, worker and CLI commands.
 
     .. versionadded:: 1.0
@@ -261,7 +263,8 @@ def migrations_package() -> str | None:
     Receives nothing. Returns a dotted package name (``"sonantica_lrclib.migrations"``)
     whose directory holds revision files; they form the plugin's own lineage,
     recorded in ``alembic_version_<name>`` and applied by ``sonantica migrate``
-    after the core's. The core asks each plugin for its own package only.
+    after the core's. The core asks each plugin for its own package only; there is
+    no first or combined result.
     :class:`~sonantica_core.plugins.Plugin` implements it from its ``migrations``
     attribute. Called at load time. Runs in: ``sonantica migrate`` and ``serve``.
 
@@ -280,8 +283,9 @@ def on_tracks_changed(ctx: CoreContext, event: TracksChanged) -> None:
 
     Receives the core context and a :class:`~sonantica_core.contract.TracksChanged`
     with the ids in each group (batched: one event per batch of a scan).
-    Returns nothing; may be ``async``. Every plugin's implementation runs; one
-    that raises or overruns its time limit is logged and the others still run.
+    Returns nothing; may be ``async``. No first result: every plugin's
+    implementation runs, in plugin order; one that raises or overruns its time
+    limit (``hook_timeout``) is logged and the others still run.
     Runs in: worker (the scan task). Queue heavy work as a task.
 
     .. versionadded:: 1.0
@@ -294,8 +298,8 @@ def on_analysis_ready(ctx: CoreContext, event: AnalysisReady) -> None:
 
     Receives the core context and an :class:`~sonantica_core.contract.AnalysisReady`
     naming the track and the analyzers whose results were stored.
-    Returns nothing; may be ``async``. Every plugin's implementation runs,
-    isolated and time-limited as for :func:`on_tracks_changed`.
+    Returns nothing; may be ``async``. No first result: every plugin's
+    implementation runs, isolated and time-limited as for :func:`on_tracks_changed`.
     Runs in: worker (the analysis task).
 
     .. versionadded:: 1.0
@@ -307,8 +311,8 @@ def on_play_recorded(ctx: CoreContext, event: PlayRecorded) -> None:
     """React to a play being added to a user's history (scrobbling, statistics).
 
     Receives the core context and a :class:`~sonantica_core.contract.PlayRecorded`.
-    Returns nothing; should be ``async``. Every plugin's implementation runs,
-    on the request path: each is limited to ``hook_timeout`` seconds, and one
+    Returns nothing; should be ``async``. No first result: every plugin's
+    implementation runs, on the request path: each is limited to ``hook_timeout`` seconds, and one
     that is slower is logged and abandoned while the request proceeds.
     Runs in: web.
 

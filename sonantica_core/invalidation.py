@@ -87,9 +87,10 @@ class InvalidationBus:
         """Listen until cancelled, reconnecting with back-off."""
         delay = 0.5
         while True:
-            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = self._redis.pubsub()
             try:
                 await pubsub.subscribe(CHANNEL)
+                await self._confirmed(pubsub)
                 await self.resync(True)
                 self.subscribed.set()
                 delay = 0.5
@@ -112,6 +113,20 @@ class InvalidationBus:
             finally:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(pubsub.aclose())
+
+    async def _confirmed(self, pubsub: Any) -> None:
+        """Wait until Redis confirms the subscription: from then on no message is missed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10.0
+        while loop.time() < deadline:
+            raw = await pubsub.get_message(timeout=1.0)
+            if raw is None:
+                continue
+            if raw.get("type") == "subscribe":
+                return
+            if raw.get("type") == "message":
+                self._dispatch(raw["data"])
+        raise TimeoutError("Redis did not confirm the subscription")
 
     def _dispatch(self, data: bytes | str) -> None:
         try:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .convert import frame_to_array
 from .errors import AudioDecodeError
+from .layouts import default_layout
 
 #: A file is refused after this many packets in a row fail to decode.
 MAX_CONSECUTIVE_BAD_PACKETS = 32
@@ -83,7 +84,7 @@ class AudioDecoder:
         self._raw_layout = layout.name
         if any(c.name == "NONE" for c in layout.channels):
             # Unspecified channel order (a WAV without a channel mask): FFmpeg's default.
-            layout = av.AudioLayout(layout.nb_channels)
+            layout = av.AudioLayout(default_layout(layout.nb_channels))
         self.format = StreamFormat(
             sample_rate=int(first.sample_rate),
             channels=layout.nb_channels,

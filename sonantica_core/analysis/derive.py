@@ -13,6 +13,7 @@ import av
 import numpy as np
 
 from ..contract import AudioNeed
+from .layouts import default_layout
 
 
 def downmix(block: np.ndarray) -> np.ndarray:
@@ -64,7 +65,7 @@ def layout_for(channels: int, native_layout: str, native_channels: int) -> str:
             return native_layout
         except (ValueError, av.error.FFmpegError):
             pass
-    return av.AudioLayout(channels).name
+    return default_layout(channels)
 
 
 class FormDeriver:

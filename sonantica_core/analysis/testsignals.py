@@ -7,11 +7,13 @@ are shipped; tests write what they need to a temporary directory.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from .layouts import default_layout
 
 # ---------------------------------------------------------------------------
 # Drums
@@ -181,15 +183,21 @@ def write_audio(path: str | Path, samples: np.ndarray, rate: int, encoding: str 
     ``encoding`` names an entry of :data:`ENCODINGS`; the path's suffix is replaced
     by the encoding's. Opus is resampled to 48 kHz by the encoder, as in real files.
     """
+    data = np.asarray(samples, dtype=np.float32)
+    if data.ndim == 1:
+        data = data[:, None]
+    chunks = (data[i : i + 65536] for i in range(0, len(data), 65536))
+    return write_audio_stream(path, chunks, rate, data.shape[1], encoding, layout)
+
+
+def write_audio_stream(path: str | Path, chunks: Iterable[np.ndarray], rate: int, channels: int,
+                       encoding: str = "flac", layout: str | None = None) -> Path:
+    """Like :func:`write_audio`, from ``(frames, channels)`` chunks: long files in little memory."""
     import av
 
     spec = ENCODINGS[encoding]
     path = Path(path).with_suffix(spec.suffix)
-    data = np.asarray(samples, dtype=np.float32)
-    if data.ndim == 1:
-        data = data[:, None]
-    channels = data.shape[1]
-    layout = layout or {1: "mono", 2: "stereo"}.get(channels) or av.AudioLayout(channels).name
+    layout = layout or default_layout(channels)
     with av.open(str(path), "w") as container:
         stream = container.add_stream(spec.codec, rate=48000 if spec.codec == "libopus" else rate)
         stream.layout = layout
@@ -199,17 +207,18 @@ def write_audio(path: str | Path, samples: np.ndarray, rate: int, encoding: str 
         if spec.codec == "vorbis":
             stream.codec_context.options = {"strict": "experimental"}
         resampler = av.AudioResampler(format=spec.sample_format, layout=layout, rate=stream.rate)
-        chunk = 4096
-        for start in range(0, len(data), chunk):
-            piece = np.ascontiguousarray(data[start : start + chunk].T)
-            frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout=layout)
-            frame.sample_rate = rate
-            for converted in resampler.resample(frame):
+
+        def encode(frames: list[av.AudioFrame]) -> None:
+            for converted in frames:
                 converted.pts = None
                 container.mux(stream.encode(converted))
-        for converted in resampler.resample(None):
-            converted.pts = None
-            container.mux(stream.encode(converted))
+
+        for chunk in chunks:
+            piece = np.ascontiguousarray(np.asarray(chunk, dtype=np.float32).reshape(-1, channels).T)
+            frame = av.AudioFrame.from_ndarray(piece, format="fltp", layout=layout)
+            frame.sample_rate = rate
+            encode(resampler.resample(frame))
+        encode(resampler.resample(None))
         container.mux(stream.encode(None))
     return path
 

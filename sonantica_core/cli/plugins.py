@@ -11,6 +11,7 @@ import argparse
 import json
 
 from rich.table import Table
+from rich.text import Text
 
 from sonantica_core.cli.common import add_common_flags, console, settings_from_args, setup_logging
 from sonantica_core.plugins import load_plugins
@@ -47,8 +48,8 @@ def run(settings: Settings, *, as_json: bool = False) -> int:
             style = _STYLES.get(record.status, "red")
             detail = record.error or _detail(record.owned_paths, record.migrations)
             table.add_row(
-                record.name, record.version or "—", f"[{style}]{record.status}[/]",
-                "\n".join(record.hooks) or "—", detail,
+                Text(record.name), Text(record.version or "—"), Text(str(record.status), style=style),
+                Text("\n".join(record.hooks) or "—"), Text(detail or ""),
             )
         console.print(table)
     return 1 if manager.failed() else 0

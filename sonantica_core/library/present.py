@@ -8,6 +8,7 @@ the URL changes when the image does and caches may keep it forever.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from sonantica_core.library.musickeys import describe
@@ -20,7 +21,13 @@ def iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat() if value is not None else None
 
 
+def finite(value: float | None) -> float | None:
+    """A float JSON can carry: None for NaN and infinities (silence measures -inf LUFS)."""
+    return value if value is None or math.isfinite(value) else None
+
+
 def seconds(value: float | None) -> float | None:
+    value = finite(value)
     return round(value, 3) if value is not None else None
 
 
@@ -90,16 +97,18 @@ def analysis(row: Any) -> dict[str, Any] | None:
     if row.analyzed_at is None:
         return None
     return {
-        "bpm": row.bpm,
+        "bpm": finite(row.bpm),
         "key": describe(row.camelot_key) if _camelot(row.camelot_key) else _key_name(row.key, row.mode),
         "camelot_key": row.camelot_key if _camelot(row.camelot_key) else None,
-        "loudness_lufs": row.loudness_lufs,
-        "replaygain_track_gain": row.replaygain_track_gain,
+        "loudness_lufs": finite(row.loudness_lufs),
+        "replaygain_track_gain": finite(row.replaygain_track_gain),
     }
 
 
 def _camelot(value: str | None) -> bool:
-    return bool(value) and value[:-1].isdigit() and value[-1:] in ("A", "B") and 1 <= int(value[:-1]) <= 12  # type: ignore[index]
+    if not value or value[-1:] not in ("A", "B") or not value[:-1].isdigit():
+        return False
+    return 1 <= int(value[:-1]) <= 12
 
 
 def _key_name(key: str | None, mode: str | None) -> str | None:

@@ -229,10 +229,10 @@ def track_detail(row: Any) -> dict[str, Any]:
             "musicbrainz_recording_id": row.musicbrainz_recording_id,
             "lyrics": row.lyrics,
             "replaygain": {
-                "track_gain": row.tag_track_gain,
-                "track_peak": row.tag_track_peak,
-                "album_gain": row.tag_album_gain,
-                "album_peak": row.tag_album_peak,
+                "track_gain": present.finite(row.tag_track_gain),
+                "track_peak": present.finite(row.tag_track_peak),
+                "album_gain": present.finite(row.tag_album_gain),
+                "album_peak": present.finite(row.tag_album_peak),
             },
             "tags_guessed": row.tags_guessed,
             "path": {"root": row.root, "relative_path": row.relative_path},
@@ -247,5 +247,6 @@ def track_detail(row: Any) -> dict[str, Any]:
 
 
 def _features(features: dict[str, Any]) -> dict[str, Any]:
-    features["analyzed_at"] = present.iso(features.get("analyzed_at"))
-    return features
+    out = {key: present.finite(value) if isinstance(value, float) else value for key, value in features.items()}
+    out["analyzed_at"] = present.iso(features.get("analyzed_at"))
+    return out

@@ -13,8 +13,9 @@ import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,56 @@ from sonantica_core.library.folding import fold
 from sonantica_core.scanning import grouping
 
 log = logging.getLogger("sonantica.scan")
+
+
+def _upsert(table: Any, key: list[str], set_: dict[str, Any]) -> Any:
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(index_elements=key, set_={k: v(stmt) if callable(v) else v for k, v in set_.items()})
+
+
+_ARTIST_UPSERT = _upsert(Artist.__table__, ["key"], {"name": lambda s: s.excluded.name}).returning(
+    Artist.__table__.c.key, Artist.__table__.c.id, sort_by_parameter_order=True
+)
+_ALBUM_UPSERT = _upsert(
+    Album.__table__,
+    ["key"],
+    {
+        "title": lambda s: s.excluded.title,
+        "album_artist": lambda s: s.excluded.album_artist,
+        "album_artist_id": lambda s: s.excluded.album_artist_id,
+        "compilation": lambda s: s.excluded.compilation,
+        "year": text("COALESCE(excluded.year, albums.year)"),
+        "disc_total": text("GREATEST(excluded.disc_total, albums.disc_total)"),
+        "updated_at": text("now()"),
+    },
+).returning(Album.__table__.c.key, Album.__table__.c.id, sort_by_parameter_order=True)
+_GENRE_UPSERT = _upsert(Genre.__table__, ["name_folded"], {"name": text("genres.name")}).returning(
+    Genre.__table__.c.name_folded, Genre.__table__.c.id, sort_by_parameter_order=True
+)
+_PROBLEM_UPSERT = _upsert(
+    ScanProblemRow.__table__,
+    ["root", "relative_path"],
+    {"kind": lambda s: s.excluded.kind, "reason": lambda s: s.excluded.reason, "last_seen_at": text("now()")},
+)
+_TRACK_INSERT = insert(Track.__table__).returning(Track.__table__.c.id, sort_by_parameter_order=True)
+#: The columns a scan writes (others, such as search columns, are kept by triggers).
+TRACK_SCAN_COLUMNS = (
+    "root", "relative_path", "size", "mtime_ns", "content_hash", "container", "codec", "sample_rate", "bit_depth",
+    "channels", "bitrate", "duration", "lossless", "title", "title_folded", "artist", "album_id", "track_number",
+    "track_total", "disc_number", "disc_total", "date", "original_date", "year", "composer", "label", "isrc",
+    "musicbrainz_track_id", "musicbrainz_recording_id", "lyrics", "tag_track_gain", "tag_track_peak",
+    "tag_album_gain", "tag_album_peak", "tags_guessed", "cover_hash", "removed_at",
+)
+_TRACK_UPDATE = (
+    update(Track.__table__)
+    .where(Track.__table__.c.id == bindparam("_id"))
+    .values({name: bindparam(name) for name in TRACK_SCAN_COLUMNS} | {"updated_at": text("now()")})
+)
+
+
+async def _upsert_returning_ids(session: AsyncSession, stmt: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
+    result = await session.execute(stmt, rows)
+    return {key: ident for key, ident in result.all()}
 
 
 @dataclass
@@ -149,6 +200,7 @@ class Ingestor:
         covers = self._store_covers(scanned)
         track_ids: list[tuple[int, ScannedFile]] = []
         new_rows: list[tuple[dict[str, object], ScannedFile]] = []
+        updates: list[dict[str, object]] = []
         for item in scanned:
             key = grouping.album_key(item.tags)
             values = track_values(item, album_ids.get(key) if key else None, covers.get(id(item)))
@@ -165,12 +217,12 @@ class Ingestor:
                 continue
             if (existing.root, existing.relative_path) == (item.root, item.relative_path):
                 self.outcome.changed.append(existing.id)
-            await self.session.execute(update(Track).where(Track.id == existing.id).values(**values))
+            updates.append({"_id": existing.id, **values})
             track_ids.append((existing.id, item))
+        if updates:
+            await self.session.execute(_TRACK_UPDATE, updates)
         if new_rows:
-            rows = await self.session.execute(
-                insert(Track).values([values for values, _ in new_rows]).returning(Track.id)
-            )
+            rows = await self.session.execute(_TRACK_INSERT, [values for values, _ in new_rows])
             for (_, item), new_id in zip(new_rows, rows.scalars().all(), strict=True):
                 track_ids.append((new_id, item))
                 self.outcome.added.append(new_id)
@@ -200,10 +252,7 @@ class Ingestor:
                 )
         if not rows:
             return {}
-        stmt = insert(Artist).values(list(rows.values()))
-        stmt = stmt.on_conflict_do_update(index_elements=[Artist.key], set_={"name": stmt.excluded.name})
-        result = await self.session.execute(stmt.returning(Artist.key, Artist.id))
-        return dict(result.all())
+        return await _upsert_returning_ids(self.session, _ARTIST_UPSERT, list(rows.values()))
 
     async def _upsert_albums(self, scanned: Sequence[ScannedFile], artist_ids: dict[str, int]) -> dict[str, int]:
         rows: dict[str, dict[str, object]] = {}
@@ -236,22 +285,7 @@ class Ingestor:
             }
         if not rows:
             return {}
-        stmt = insert(Album).values(list(rows.values()))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Album.key],
-            set_={
-                "title": stmt.excluded.title,
-                "album_artist": stmt.excluded.album_artist,
-                "album_artist_id": stmt.excluded.album_artist_id,
-                "compilation": stmt.excluded.compilation,
-                "year": text("COALESCE(excluded.year, albums.year)"),
-                "disc_total": text("GREATEST(excluded.disc_total, albums.disc_total)"),
-                "updated_at": text("now()"),
-            },
-        )
-        result = await self.session.execute(stmt.returning(Album.key, Album.id))
-        album_ids = dict(result.all())
-        return album_ids
+        return await _upsert_returning_ids(self.session, _ALBUM_UPSERT, list(rows.values()))
 
     async def _upsert_genres(self, scanned: Sequence[ScannedFile]) -> dict[str, int]:
         rows = {}
@@ -260,10 +294,7 @@ class Ingestor:
                 rows.setdefault(fold(genre), {"name": genre, "name_folded": fold(genre)})
         if not rows:
             return {}
-        stmt = insert(Genre).values(list(rows.values()))
-        stmt = stmt.on_conflict_do_update(index_elements=[Genre.name_folded], set_={"name": Genre.name})
-        result = await self.session.execute(stmt.returning(Genre.name_folded, Genre.id))
-        return dict(result.all())
+        return await _upsert_returning_ids(self.session, _GENRE_UPSERT, list(rows.values()))
 
     def _store_covers(self, scanned: Sequence[ScannedFile]) -> dict[int, str]:
         hashes: dict[int, str] = {}
@@ -316,11 +347,11 @@ class Ingestor:
             for key, value in tags.extra.items():
                 extras.append({"track_id": track_id, "key": key[:100], "value": value, "source": "tags"})
         if artists:
-            await self.session.execute(insert(TrackArtist).values(artists))
+            await self.session.execute(insert(TrackArtist.__table__), artists)
         if genres:
-            await self.session.execute(insert(TrackGenre).values(genres))
+            await self.session.execute(insert(TrackGenre.__table__), genres)
         if extras:
-            await self.session.execute(insert(TrackMetadata).values(extras).on_conflict_do_nothing())
+            await self.session.execute(insert(TrackMetadata.__table__).on_conflict_do_nothing(), extras)
 
     async def _album_artists(
         self, scanned: Sequence[ScannedFile], album_ids: dict[str, int], artist_ids: dict[str, int]
@@ -341,7 +372,7 @@ class Ingestor:
                         {"album_id": album_ids[key], "artist_id": artist_id, "position": position},
                     )
         if rows:
-            await self.session.execute(insert(AlbumArtist).values(list(rows.values())).on_conflict_do_nothing())
+            await self.session.execute(insert(AlbumArtist.__table__).on_conflict_do_nothing(), list(rows.values()))
 
     async def _record_problems(self, problems: Sequence[ScanProblem]) -> None:
         rows = {

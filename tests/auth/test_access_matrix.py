@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from sonantica_core.auth import api_keys, app_passwords
 from sonantica_core.auth.refresh import issue_refresh_token
 from sonantica_core.db.library import Track
-from sonantica_core.db.playback import PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.playback import Playlist, PlaylistTrack
 from sonantica_core.testing import TEST_PASSWORD
 
 ROLES = ("anonymous", "user", "other", "admin")

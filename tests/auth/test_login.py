@@ -84,16 +84,19 @@ async def test_short_access_token_ttl_expires(make_settings, make_user) -> None:
     )
     try:
         app = build_app_for_context(ctx)
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-                await make_user("erin")
-                body = (await login(client, "erin")).json()
-                assert body["expires_in"] <= 1
-                assert (await client.get("/api/me", headers=bearer(body["access_token"]))).status_code == 200
-                await asyncio.sleep(1.2)
-                late = await client.get("/api/me", headers=bearer(body["access_token"]))
-                assert late.status_code == 401
-                assert late.json()["error"]["code"] == "token_expired"
+        transport = httpx.ASGITransport(app=app)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://t") as client,
+        ):
+            await make_user("erin")
+            body = (await login(client, "erin")).json()
+            assert body["expires_in"] <= 1
+            assert (await client.get("/api/me", headers=bearer(body["access_token"]))).status_code == 200
+            await asyncio.sleep(1.2)
+            late = await client.get("/api/me", headers=bearer(body["access_token"]))
+            assert late.status_code == 401
+            assert late.json()["error"]["code"] == "token_expired"
     finally:
         await ctx.close()
 

@@ -140,7 +140,8 @@ async def test_hook_register_analyzers(plugin_app) -> None:
 async def test_hook_register_metadata_providers(plugin_app) -> None:
     async with plugin_app(Providers()) as core:
         answers = await core.manager.ask_each(core.manager.metadata_providers(), lambda p: p.enrich_track(TRACK))
-    assert [value for _, values in answers for value in values] == [MetadataValue("track", 4, "genre", "jazz", "genres")]
+    values = [value for _, found in answers for value in found]
+    assert values == [MetadataValue("track", 4, "genre", "jazz", "genres")]
 
 
 async def test_hook_register_lyrics_providers(plugin_app) -> None:
@@ -250,9 +251,8 @@ async def test_hook_migrations_package(plugin_app) -> None:
         def migrations_package(self) -> str:
             return "sonantica_test_notes.migrations"
 
-    async with plugin_app(CustomMigrations()) as core:
-        async with core.ctx.session() as session:
-            count = (await session.execute(text("SELECT count(*) FROM notes_notes"))).scalar()
+    async with plugin_app(CustomMigrations()) as core, core.ctx.session() as session:
+        count = (await session.execute(text("SELECT count(*) FROM notes_notes"))).scalar()
     assert count == 0
 
 

@@ -29,9 +29,8 @@ TRACK = TrackRef(id=1, title="Song", artist="Artist", album=None, album_artist=N
 
 
 def broken_import() -> Candidate:
-    return Candidate.from_entry_point(
-        importlib.metadata.EntryPoint(name="broken", value="sonantica_missing_dep.plugin:plugin", group="sonantica.plugins")
-    )
+    entry_point = importlib.metadata.EntryPoint("broken", "sonantica_missing_dep.plugin:plugin", "sonantica.plugins")
+    return Candidate.from_entry_point(entry_point)
 
 
 async def test_the_server_starts_with_every_kind_of_broken_plugin(plugin_app, caplog) -> None:
@@ -39,7 +38,8 @@ async def test_the_server_starts_with_every_kind_of_broken_plugin(plugin_app, ca
     greeter = Greeter()
     plugins = [greeter, broken_import(), StartFails(), SelfCheckFails(), FutureApi()]
     async with plugin_app(*plugins, config={"greeter": {"repeat": 2}, "badconfig": {}, "tempo": {}}) as core:
-        statuses = {record["name"]: record["status"] for record in (await core.client.get("/api/plugins")).json()["plugins"]}
+        listed = (await core.client.get("/api/plugins")).json()["plugins"]
+        statuses = {record["name"]: record["status"] for record in listed}
         assert statuses == {
             "greeter": "enabled",
             "broken": "load error",
@@ -66,7 +66,9 @@ async def test_a_plugin_that_fails_to_start_answers_503_and_is_not_called(plugin
         response = await core.client.get("/plugins/startfails/here")
         assert response.status_code == 503
         assert response.json()["error"] == {
-            "status": 503, "code": "plugin_unavailable", "message": "plugin 'startfails' is not available (start error)",
+            "status": 503,
+            "code": "plugin_unavailable",
+            "message": "plugin 'startfails' is not available (start error)",
         }
         assert not core.manager.pm.has_plugin("startfails")
         assert core.ctx.plugin_config("startfails") is None
@@ -79,8 +81,9 @@ async def test_a_raising_hook_is_logged_and_the_other_results_are_kept(plugin_ap
         results = await core.manager.notify(core.ctx, PlayRecorded(track_id=7, user_id=1))
         assert [(r.plugin, r.value) for r in results] == [("greeter", "greeted 7")]
         assert greeter.plays == [7]
-        failure = next(r for r in caplog.records if r.getMessage().startswith("plugin raising: on_play_recorded failed"))
-        assert "ValueError: cannot scrobble track 7" in failure.getMessage()
+        messages = [r.getMessage() for r in caplog.records]
+        failure = next(m for m in messages if m.startswith("plugin raising: on_play_recorded failed"))
+        assert "ValueError: cannot scrobble track 7" in failure
         record = core.manager.record("raising")
         assert record.status.value == "enabled" and record.hook_failures == 1
         assert record.error == "on_play_recorded: ValueError: cannot scrobble track 7"

@@ -85,7 +85,10 @@ def test_import_error_is_a_load_error(tmp_path: Path) -> None:
     ("obj", "expected"),
     [
         (object(), "is a object, not a sonantica_core.plugins.Plugin (subclass it)"),
-        (type("Other", (Plugin,), {"name": "other"})(), "its entry point is called 'odd' but the plugin says name = 'other'"),
+        (
+            type("Other", (Plugin,), {"name": "other"})(),
+            "its entry point is called 'odd' but the plugin says name = 'other'",
+        ),
     ],
 )
 def test_a_wrong_object_is_a_load_error(tmp_path: Path, obj: object, expected: str) -> None:

@@ -105,7 +105,8 @@ async def test_signed_url_of_a_disabled_user_stops(client, make_user, song_id, a
     user, headers = await make_user("soon-disabled")
     url = (await client.get(f"/api/tracks/{song_id}/stream-url", headers=headers)).json()["url"]
     assert (await client.get(url, headers={"Range": "bytes=0-0"})).status_code == 206
-    assert (await client.patch(f"/api/users/{user.id}", json={"disabled": True}, headers=admin_headers)).status_code == 200
+    disabled = await client.patch(f"/api/users/{user.id}", json={"disabled": True}, headers=admin_headers)
+    assert disabled.status_code == 200
     assert (await client.get(url, headers={"Range": "bytes=0-0"})).status_code == 403
 
 
@@ -239,8 +240,9 @@ async def test_accel_mode(make_settings, media, make_user, add_track) -> None:
                 url = urlsplit(links["url"])
                 assert url.path.startswith("/s/music/Artist/Album/")
                 query = parse_qs(url.query)
+                nginx_secret = secure_link_secret(ctx.secret_key)
                 expected = secure_link_token(
-                    '/s/music/Artist/Album/01 Söng "one".flac', int(query["expires"][0]), secure_link_secret(ctx.secret_key)
+                    '/s/music/Artist/Album/01 Söng "one".flac', int(query["expires"][0]), nginx_secret
                 )
                 assert query["md5"][0] == expected
                 assert secure_link_secret(ctx.secret_key) not in ctx.secret_key
@@ -249,3 +251,32 @@ async def test_accel_mode(make_settings, media, make_user, add_track) -> None:
                 assert (await client.get(f"/api/stream/{missing}", headers=headers)).status_code == 404
     finally:
         await ctx.close()
+
+
+async def test_track_invalidation_reaches_another_process(client, core, settings, user_headers, song_id) -> None:
+    import httpx
+
+    from sonantica_core.context import open_context
+    from sonantica_core.invalidation import get_bus
+    from sonantica_core.webapp import build_app_for_context
+
+    other_ctx = await open_context(
+        settings, secret_key=settings.secret_key, postgres_url=settings.postgres_url, redis_url=settings.redis_url
+    )
+    try:
+        other_app = build_app_for_context(other_ctx)
+        async with other_app.router.lifespan_context(other_app):
+            await asyncio.wait_for(get_bus(other_ctx).subscribed.wait(), 10)
+            transport = httpx.ASGITransport(app=other_app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://b") as other:
+                assert (await other.get(f"/api/stream/{song_id}", headers=user_headers)).status_code == 200
+                other_cache = get_track_cache(other_ctx)
+                assert other_cache.get(song_id) is not None
+                await invalidate_track(core, song_id)  # e.g. from a scan worker
+                for _ in range(100):
+                    if other_cache.get(song_id) is None:
+                        break
+                    await asyncio.sleep(0.05)
+                assert other_cache.get(song_id) is None
+    finally:
+        await other_ctx.close()

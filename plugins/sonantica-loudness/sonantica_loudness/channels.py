@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import av
 import numpy as np
+
+from sonantica_core.analysis.layouts import channel_names
 
 #: Surround channels, weighted +1.5 dB (1.41); the names are FFmpeg's.
 SURROUND = frozenset({"BL", "BR", "BC", "SL", "SR", "TBL", "TBR", "TBC", "SDL", "SDR"})
 #: Low-frequency effects channels, left out of the measurement.
 LFE = frozenset({"LFE", "LFE2"})
-
-
-def channel_names(layout: str, channels: int) -> tuple[str, ...]:
-    """FFmpeg's channel names for ``layout``, or for the default layout of ``channels``."""
-    for spec in (layout, channels):
-        try:
-            parsed = av.AudioLayout(spec)
-        except (ValueError, TypeError, av.error.FFmpegError):
-            continue
-        if parsed.nb_channels == channels:
-            return tuple(c.name for c in parsed.channels)
-    return tuple(f"C{i}" for i in range(channels))
 
 
 def channel_weights(layout: str, channels: int, *, dual_mono: bool = False) -> np.ndarray:

@@ -9,7 +9,6 @@ from sqlalchemy import column, select, table
 
 from sonantica_core.plugins import PluginCommand
 from sonantica_core.tasks import Priority, send
-
 from sonantica_lrclib.store import lyrics_table
 from sonantica_lrclib.tasks import fetch_lyrics
 

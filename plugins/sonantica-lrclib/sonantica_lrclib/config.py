@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from sonantica_core.plugins import PluginConfig
-
 from sonantica_lrclib import __version__
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from sonantica_core.contract import LyricsProvider, TracksChanged
 from sonantica_core.plugins import Plugin, PluginCommand, hookimpl
 from sonantica_core.tasks import send
-
 from sonantica_lrclib import __version__
 from sonantica_lrclib.commands import fetch_command
 from sonantica_lrclib.config import LrclibConfig

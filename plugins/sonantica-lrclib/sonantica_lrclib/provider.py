@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sonantica_core.contract import Lyrics, LyricsProvider, TrackRef
-
 from sonantica_lrclib.client import LrclibClient, LrclibRecord
 from sonantica_lrclib.config import LrclibConfig
 from sonantica_lrclib.lrc import parse_lrc, plain_from_lrc

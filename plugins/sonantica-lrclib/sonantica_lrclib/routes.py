@@ -11,7 +11,6 @@ from starlette.routing import BaseRoute, Route
 
 from sonantica_core.http.errors import ApiError
 from sonantica_core.tasks import Priority, send
-
 from sonantica_lrclib.lrc import parse_lrc, plain_from_lrc
 from sonantica_lrclib.store import CachedLyrics, cached_lyrics
 from sonantica_lrclib.tasks import fetch_lyrics

@@ -64,7 +64,8 @@ class CachedLyrics:
 async def cached_lyrics(ctx: Any, track_id: int) -> CachedLyrics | None:
     """The cached answer for ``track_id``, if LRCLIB was asked before."""
     async with ctx.session() as session:
-        row = (await session.execute(select(lyrics_table).where(lyrics_table.c.track_id == track_id))).mappings().first()
+        query = select(lyrics_table).where(lyrics_table.c.track_id == track_id)
+        row = (await session.execute(query)).mappings().first()
     return CachedLyrics(**row) if row is not None else None
 
 

@@ -6,7 +6,6 @@ import logging
 
 from sonantica_core.plugins import track_ref
 from sonantica_core.tasks import Priority, current_context, task
-
 from sonantica_lrclib.provider import LrclibLyricsProvider
 from sonantica_lrclib.store import cached_lyrics, save_lyrics
 

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib does not
 
-from lrclib_fake import FakeLrclib, running_fake_lrclib  # noqa: E402
+from lrclib_fake import FakeLrclib, running_fake_lrclib
 
 
 @pytest.fixture

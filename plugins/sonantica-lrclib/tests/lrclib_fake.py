@@ -60,7 +60,7 @@ class FakeLrclib:
 
 def _handler(fake: FakeLrclib) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
             fake.requests.append((parts.path, params, dict(self.headers)))
@@ -70,7 +70,8 @@ def _handler(fake: FakeLrclib) -> type[BaseHTTPRequestHandler]:
             elif parts.path == "/api/get":
                 record = fake.get(params)
                 if record is None:
-                    self._answer(404, {"code": 404, "name": "TrackNotFound", "message": "Failed to find specified track"})
+                    self._answer(404, {"code": 404, "name": "TrackNotFound",
+                                       "message": "Failed to find specified track"})
                 else:
                     self._answer(200, record)
             elif parts.path == "/api/search":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sonantica_core.contract import LyricsLine
-
 from sonantica_lrclib.lrc import parse_lrc, plain_from_lrc
+
+from sonantica_core.contract import LyricsLine
 
 
 def test_lines_are_timed_and_sorted() -> None:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import httpx
 from alembic import command
 from lrclib_fake import SYNCED, FakeLrclib, song
+from sonantica_lrclib.plugin import LrclibPlugin
+from sonantica_lrclib.tasks import fetch_lyrics
 from sqlalchemy import text
 
 from sonantica_core.contract import LyricsLine, TracksChanged
 from sonantica_core.db import migrate as schema
 from sonantica_core.plugins import track_ref
 from sonantica_core.plugins.lineages import plugin_lineages
-
-from sonantica_lrclib.plugin import LrclibPlugin
-from sonantica_lrclib.tasks import fetch_lyrics
 
 
 def known_song(server: FakeLrclib) -> None:
@@ -73,7 +73,8 @@ async def test_a_lookup_is_queued_when_a_client_asks_first(plugin_app, lrclib_se
 
 async def test_the_route_needs_a_signed_in_user(plugin_app, lrclib_server) -> None:
     async with plugin_app(LrclibPlugin(), config={"lrclib": {"base_url": lrclib_server.url}}) as core:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=core.app), base_url="http://t") as anonymous:
+        transport = httpx.ASGITransport(app=core.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as anonymous:
             assert (await anonymous.get("/plugins/lrclib/lyrics/1")).status_code == 401
 
 
@@ -92,7 +93,14 @@ async def test_tracks_added_by_a_scan_are_queued_when_asked_to(plugin_app, lrcli
     config = {"lrclib": {"base_url": lrclib_server.url, "fetch_on_scan": True}}
     async with plugin_app(LrclibPlugin(), config=config) as core:
         await core.manager.notify(core.ctx, TracksChanged(added=(1, 2, 3)))
-        assert await core.ctx.redis.xlen("sonantica:tasks:low") == 3
+        queued = [
+            json.loads(fields[b"data"])
+            for stream in ("sonantica:tasks:low", "sonantica:tasks:high")
+            for _, fields in await core.ctx.redis.xrange(stream)
+        ]
+    assert sorted((message["task_name"], message["args"]) for message in queued) == [
+        ("lrclib:fetch", [1]), ("lrclib:fetch", [2]), ("lrclib:fetch", [3]),
+    ]
 
 
 async def test_a_wrong_setting_is_a_config_error_naming_the_key(plugin_app) -> None:

@@ -1,0 +1,62 @@
+"""Helpers of the read-only library endpoints: connections, ids, cursors, pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from sonantica_core.http.errors import ApiError
+from sonantica_core.http.util import core
+from sonantica_core.library.cursor import CursorError, cursor_key
+from sonantica_core.library.keyset import Ordering, Position, read_cursor
+from sonantica_core.library.params import MAX_ID
+
+
+@asynccontextmanager
+async def read_only(request: Request) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection in autocommit: reads without BEGIN and ROLLBACK round trips."""
+    async with core(request).engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
+def path_id(request: Request, name: str, what: str) -> int:
+    """An id from the path (``{name:int}``); 404 when it cannot be one."""
+    value = request.path_params[name]
+    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise ApiError(404, f"no {what} with id {value}")
+    return value
+
+
+def secret(request: Request) -> bytes:
+    """The key that signs this server's cursors."""
+    ctx = core(request)
+    key = ctx.extras.get("library_cursor_key")
+    if key is None:
+        key = ctx.extras["library_cursor_key"] = cursor_key(ctx.secret_key)
+    return key
+
+
+def position(request: Request, listing: str, ordering: Ordering, cursor: str | None) -> Position | None:
+    """Where the requested page starts; 400 for a cursor that cannot be used."""
+    try:
+        return read_cursor(secret(request), listing, ordering, cursor)
+    except CursorError as exc:
+        raise ApiError(400, f"cursor: {exc}", code="bad_cursor") from None
+
+
+def page_response(request: Request, items: list[dict[str, Any]], next_cursor: str | None, limit: int) -> JSONResponse:
+    """``{"items", "next", "limit"}``; ``next`` (and a ``Link`` header) keep every other parameter."""
+    next_url = None
+    headers = {}
+    if next_cursor is not None:
+        query = [(key, value) for key, value in request.query_params.multi_items() if key != "cursor"]
+        next_url = f"{request.url.path}?{urlencode([*query, ('cursor', next_cursor)])}"
+        headers["Link"] = f'<{next_url}>; rel="next"'
+    return JSONResponse({"items": items, "next": next_url, "limit": limit}, headers=headers)

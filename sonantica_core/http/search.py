@@ -1,0 +1,40 @@
+"""``GET /api/search``: artists, albums and tracks for what someone typed.
+
+Accent- and case-insensitive, prefix-matching, typo-tolerant, right for Japanese and
+Chinese (no spaces) and Cyrillic. How it works: :mod:`sonantica_core.library.search`.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from sonantica_core.http.openapi import api_doc
+from sonantica_core.http.reading import read_only
+from sonantica_core.library import schemas
+from sonantica_core.library.params import SearchQuery, parse_query
+from sonantica_core.library.search import search
+
+
+@api_doc(
+    "Search the library",
+    description=(
+        "Artists, albums and tracks matching every word of `q` (words match their beginnings: "
+        "`beeth` finds Beethoven), in any case and with or without accents; mistyped words are "
+        "corrected from the library's own words when the words as typed find too little "
+        "(`corrections` says how). Each kind is ranked: exact words first, then names equal to "
+        "or starting with the query, then titles and names before artists and composers."
+    ),
+    tags=["search"],
+    query=SearchQuery,
+    response=schemas.SearchResults,
+)
+async def search_library(request: Request) -> JSONResponse:
+    query = parse_query(SearchQuery, request)
+    async with read_only(request) as conn:
+        result = await search(conn, query.q, query.limit)
+    return JSONResponse(result.as_json())
+
+
+routes = [Route("/api/search", search_library, methods=["GET", "HEAD"])]

@@ -1,0 +1,192 @@
+"""Ranked search over artists, albums and tracks.
+
+The query is folded and cut into terms like the index (:mod:`.lexemes`); each word
+term matches as a prefix (``beeth`` finds Beethoven), dense-script terms by their
+character pairs (``坂本`` finds 坂本龍一), and all terms must match. When that finds
+fewer results than asked for, mistyped words are corrected from the library's own
+vocabulary (:mod:`.fuzzy`: ``bjrok`` finds Björk) and the search runs again with each
+word or its corrections.
+
+Ranking, per kind: every term matched as typed, before matches that needed a
+correction; then the name equal to the query; then the name starting with it; then
+PostgreSQL's ``ts_rank`` (a title or name outweighs an artist or composer); then
+the shorter name; then the id, so equal results keep a stable order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, cast, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import Integer, Text
+
+from sonantica_core.db.library import Album, Artist, Track
+from sonantica_core.library import albums, artists, fuzzy, present, tracks
+from sonantica_core.library.folding import fold
+from sonantica_core.library.lexemes import QueryTerm, query_terms, tsquery_lexeme
+
+#: Most rows of one kind ranked per search; a query matching more (one letter, say)
+#: is ranked among the first this many matches.
+CANDIDATES = 2000
+#: Most corrections tried for one word.
+MAX_CORRECTIONS = 8
+
+
+@dataclass
+class SearchResult:
+    query: str
+    artists: list[dict[str, Any]] = field(default_factory=list)
+    albums: list[dict[str, Any]] = field(default_factory=list)
+    tracks: list[dict[str, Any]] = field(default_factory=list)
+    #: Query word → the library words it was taken to mean (only when corrections were used).
+    corrections: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.artists) + len(self.albums) + len(self.tracks)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "artists": self.artists,
+            "albums": self.albums,
+            "tracks": self.tracks,
+            "corrections": self.corrections or None,
+        }
+
+
+def term_query(term: QueryTerm, corrections: Sequence[str] = ()) -> str:
+    """One term as ``tsquery`` text: a prefix word (or its corrections), or all dense pairs."""
+    if not term.word:
+        return "(" + " & ".join(tsquery_lexeme(lexeme) for lexeme in term.lexemes) + ")"
+    options = [tsquery_lexeme(term.text, prefix=True), *(tsquery_lexeme(word) for word in corrections)]
+    return options[0] if len(options) == 1 else "(" + " | ".join(options) + ")"
+
+
+def build_tsquery(terms: Sequence[QueryTerm], corrections: dict[str, list[str]] | None = None) -> str:
+    corrections = corrections or {}
+    return " & ".join(term_query(term, corrections.get(term.text, ())) for term in terms)
+
+
+def _ranked(
+    base: Select[Any],
+    vector: ColumnElement[Any],
+    name: ColumnElement[str],
+    row_id: ColumnElement[int],
+    columns: Sequence[ColumnElement[Any]],
+) -> Select[Any]:
+    """``base`` (already restricted to the library) matched and ranked; ``columns`` are the item's."""
+    query = cast(bindparam("query", type_=Text), TSQUERY)
+    exact = cast(bindparam("exact", type_=Text), TSQUERY)
+    folded = bindparam("folded", type_=Text)
+    matched = (
+        base.add_columns(
+            vector.op("@@")(exact).label("_exact"),
+            (name == folded).label("_equal"),
+            func.starts_with(name, folded).label("_starts"),
+            func.ts_rank(vector, query).label("_rank"),
+            func.length(name).label("_length"),
+            row_id.label("_id"),
+        )
+        .where(vector.op("@@")(query))
+        .limit(CANDIDATES)
+        .subquery("matched")
+    )
+    picked = [matched.c[column.key] for column in columns]
+    return (
+        select(*picked)
+        .order_by(
+            matched.c._exact.desc(),
+            matched.c._equal.desc(),
+            matched.c._starts.desc(),
+            matched.c._rank.desc(),
+            matched.c._length,
+            matched.c._id,
+        )
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+AR, AL, T = Artist.__table__.c, Album.__table__.c, Track.__table__.c
+
+
+#: Per kind: the ranked query, and how a row becomes an item.
+STATEMENTS: dict[str, tuple[Select[Any], Callable[[Any], dict[str, Any]]]] = {
+    "artists": (
+        _ranked(
+            select(*artists.ITEM_COLUMNS).where(artists.in_library("any")),
+            AR.search_vector,
+            AR.name_folded,
+            AR.id,
+            artists.ITEM_COLUMNS,
+        ),
+        present.artist_item,
+    ),
+    "albums": (
+        _ranked(
+            select(*albums.ITEM_COLUMNS).select_from(albums.FROM).where(albums.IN_LIBRARY),
+            AL.search_vector,
+            AL.title_folded,
+            AL.id,
+            albums.ITEM_COLUMNS,
+        ),
+        present.album_item,
+    ),
+    "tracks": (
+        _ranked(
+            select(*tracks.ITEM_COLUMNS).select_from(tracks.FROM).where(tracks.PRESENT),
+            T.search_vector,
+            T.title_folded,
+            T.id,
+            tracks.ITEM_COLUMNS,
+        ),
+        present.track_item,
+    ),
+}
+
+
+async def _run(conn: AsyncConnection, result: SearchResult, params: dict[str, Any]) -> None:
+    for kind, (statement, make) in STATEMENTS.items():
+        rows = (await conn.execute(statement, params)).all()
+        setattr(result, kind, [make(row) for row in rows])
+
+
+_VOCABULARY = text(
+    "SELECT DISTINCT word FROM search_words WHERE deletions && :keys OR word = ANY(:keys)"
+).bindparams(bindparam("keys", type_=ARRAY(Text)))
+
+
+async def find_corrections(conn: AsyncConnection, terms: Sequence[QueryTerm]) -> dict[str, list[str]]:
+    """For each word that may hold a typo: the library's words it may mean, closest first."""
+    fuzzy_terms = [term for term in terms if term.word and fuzzy.allowed_edits(term.text)]
+    if not fuzzy_terms:
+        return {}
+    keys = sorted(set().union(*(fuzzy.lookup_keys(term.text) for term in fuzzy_terms)))
+    words = (await conn.execute(_VOCABULARY, {"keys": keys})).scalars().all()
+    found = {term.text: fuzzy.corrections(term.text, words)[:MAX_CORRECTIONS] for term in fuzzy_terms}
+    return {word: options for word, options in found.items() if options}
+
+
+async def search(conn: AsyncConnection, query: str, limit: int) -> SearchResult:
+    """Artists, albums and tracks matching ``query``, at most ``limit`` of each, best first."""
+    result = SearchResult(query)
+    folded = fold(query)
+    terms = query_terms(folded)
+    if not terms:
+        return result
+    exact = build_tsquery(terms)
+    params: dict[str, Any] = {"query": exact, "exact": exact, "folded": folded, "limit": limit}
+    await _run(conn, result, params)
+    if result.total >= limit:
+        return result
+    corrections = await find_corrections(conn, terms)
+    if not corrections:
+        return result
+    params["query"] = build_tsquery(terms, corrections)
+    result.corrections = corrections
+    await _run(conn, result, params)
+    return result
