@@ -3,7 +3,8 @@
 Everything here maintains itself, whoever writes the library:
 
 * ``sonantica_fold(text)`` folds like :func:`sonantica_core.library.folding.fold`;
-  ``sonantica_lexemes(folded)`` cuts like :func:`sonantica_core.library.lexemes.index_lexemes`.
+  ``sonantica_tokens(folded)`` cuts like :func:`sonantica_core.library.lexemes.index_lexemes`
+  (space-separated), and ``sonantica_text_vector(folded, weight)`` makes a weighted tsvector of them.
 * Generated columns: ``artists.sort_key`` and ``search_vector``; ``albums.sort_artist`` and
   ``search_vector``; ``tracks.sort_artist``, ``sort_position``, ``album_rank`` and
   ``search_vector`` (title A, artist and composer B).
@@ -65,7 +66,8 @@ DENSE_CLASS = (
     r"[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3005-\u3007\u3040-\u30fa\u30fc-\u30ff"
     r"\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
 )
-MAX_LEXEME = 100
+MAX_LEXEME = 255
+DENSE_PAIR = "(" + DENSE_CLASS + ")(" + DENSE_CLASS + ")"
 VOCABULARY_MIN, VOCABULARY_MAX = 3, 32
 
 
@@ -83,48 +85,52 @@ def _fold_sql() -> str:
     return f"btrim(regexp_replace({inner}, {q(SPACE_CLASS + '+')}, ' ', 'g'), ' ')"
 
 
+def _chunks_sql() -> str:
+    return f"regexp_replace(folded, {q(SEPARATOR_CLASS + '+')}, ' ', 'g')"
+
+
+def _words_sql() -> str:
+    """Each chunk with its joiners removed, then in its parts."""
+    chunks = _chunks_sql()
+    return (
+        f"regexp_replace({chunks}, {q(JOINER_CLASS + '+')}, '', 'g') || ' ' || "
+        f"regexp_replace({chunks}, {q(JOINER_CLASS + '+')}, ' ', 'g')"
+    )
+
+
 FUNCTIONS = [
     f"""
     CREATE OR REPLACE FUNCTION sonantica_fold(value text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$ SELECT {_fold_sql()} $fn$
     """,
+    # Lexemes as a space-separated string: regular expressions over the whole text, no
+    # set-returning functions, so that the generated columns stay cheap to compute.
     f"""
-    CREATE OR REPLACE FUNCTION sonantica_lexemes(folded text) RETURNS text[]
+    CREATE OR REPLACE FUNCTION sonantica_dense_tokens(words text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-      WITH chunks AS (
-        SELECT chunk FROM regexp_split_to_table(folded, {q(SEPARATOR_CLASS + '+')}) AS chunk WHERE chunk <> ''
-      ), words AS (
-        SELECT regexp_replace(chunk, {q(JOINER_CLASS + '+')}, '', 'g') AS word FROM chunks
-        UNION ALL
-        SELECT part FROM chunks, regexp_split_to_table(chunk, {q(JOINER_CLASS + '+')}) AS part
-        WHERE chunk ~ {q(JOINER_CLASS)} AND part <> ''
-      ), runs AS (
-        SELECT m[1] AS run, m[1] ~ {q('^' + DENSE_CLASS)} AS dense
-        FROM words, regexp_matches(word, {q('(' + DENSE_CLASS + '+|[^' + DENSE_CLASS[1:] + '+)')}, 'g') AS m
-      )
-      SELECT coalesce(array_agg(DISTINCT lexeme), '{{}}') FROM (
-        SELECT left(run, {MAX_LEXEME}) AS lexeme FROM runs WHERE NOT dense
-        UNION ALL
-        SELECT substr(run, i, 1) FROM runs, generate_series(1, length(run)) AS i WHERE dense
-        UNION ALL
-        SELECT substr(run, i, 2) FROM runs, generate_series(1, length(run) - 1) AS i WHERE dense
-      ) AS lexemes WHERE lexeme <> ''
+      SELECT regexp_replace(isolated, {q("(" + DENSE_CLASS + ")")}, ' \\1 ', 'g')
+             || ' ' || regexp_replace(isolated, {q(DENSE_PAIR)}, ' \\1\\2 ', 'g')
+             || ' ' || regexp_replace(
+                         regexp_replace(isolated, {q("(^| )" + DENSE_CLASS)}, '\\1', 'g'),
+                         {q(DENSE_PAIR)}, ' \\1\\2 ', 'g')
+      FROM (SELECT regexp_replace(words, {q("(" + DENSE_CLASS + "+)")}, ' \\1 ', 'g') AS isolated) AS runs
     $fn$
     """,
-    """
-    CREATE OR REPLACE FUNCTION sonantica_weighted(lexemes text[], weight text) RETURNS tsvector
+    f"""
+    CREATE OR REPLACE FUNCTION sonantica_tokens(folded text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
-      SELECT coalesce(string_agg(
-               '''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''':1' || weight, ' '
-             ), '')::tsvector
-      FROM unnest(lexemes) AS lexeme
+      SELECT regexp_replace(
+        CASE WHEN folded ~ '^[a-z0-9 ]*$' THEN folded
+             WHEN folded ~ {q(DENSE_CLASS)} THEN sonantica_dense_tokens({_words_sql()})
+             WHEN folded ~ {q(JOINER_CLASS)} THEN {_words_sql()}
+             ELSE {_chunks_sql()} END,
+        '[^ ]{{{MAX_LEXEME},}}', '', 'g')
     $fn$
     """,
     """
     CREATE OR REPLACE FUNCTION sonantica_text_vector(value text, weight text) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
-      SELECT CASE WHEN value IS NULL THEN ''::tsvector
-                  ELSE sonantica_weighted(sonantica_lexemes(value), weight) END
+      SELECT coalesce(regexp_replace(sonantica_tokens(value), '[^ ]+', '\\&:1' || weight, 'g'), '')::tsvector
     $fn$
     """,
     """
@@ -343,8 +349,8 @@ def downgrade() -> None:
         "sonantica_is_vocabulary(text)",
         "sonantica_deletions(text)",
         "sonantica_text_vector(text, text)",
-        "sonantica_weighted(text[], text)",
-        "sonantica_lexemes(text)",
+        "sonantica_tokens(text)",
+        "sonantica_dense_tokens(text)",
         "sonantica_fold(text)",
     ):
         _execute(f"DROP FUNCTION IF EXISTS {function}")

@@ -161,7 +161,7 @@ class StreamEndpoint:
                 checked = storage.verified_stat(entry.root, entry.relative_path, entry.checked)
             except MediaPathError as exc:
                 if isinstance(exc, UnsafePathError):
-                    log.warning("track %d: %s (%s in %s)", entry.id, exc.message, entry.relative_path, entry.root)
+                    log.warning("track %d: %s (%r in %r)", entry.id, exc.message, entry.relative_path, entry.root)
                 entry.checked = None
                 await error_response(404, f"track {entry.id} cannot be played: {exc.message}", "file_unavailable")(
                     scope, receive, send

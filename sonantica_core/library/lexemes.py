@@ -1,7 +1,8 @@
 """Search lexemes: how folded text is cut into the words the search index holds.
 
-The database builds the index side with the SQL function ``sonantica_lexemes`` (migration
-0002); this module builds the query side the same way, with the same character classes:
+The database builds the index side with the SQL functions ``sonantica_tokens`` and
+``sonantica_text_vector`` (migration 0002); this module builds the query side the same
+way, with the same character classes:
 
 * Text splits into chunks at white space and punctuation (:data:`SEPARATOR_CLASS`).
 * A chunk with joiners inside (``' - . / _ & +``) is indexed joined and in parts:
@@ -11,7 +12,8 @@ The database builds the index side with the SQL function ``sonantica_lexemes`` (
   :data:`DENSE_CLASS`) are indexed as single characters and pairs of neighbouring
   characters: ``坂本龍一`` gives ``坂 本 龍 一 坂本 本龍 龍一``. A query run is looked up by its
   pairs (or its only character), so ``坂本`` and ``龍一`` both find 坂本龍一.
-* Other runs are words, cut to :data:`MAX_LEXEME` characters.
+* Other runs are words. Lexemes of :data:`MAX_LEXEME` characters or more are left out
+  (PostgreSQL refuses lexemes over 2047 bytes).
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ DENSE_CLASS = (
     r"[\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff\u1780-\u17ff\u3005-\u3007\u3040-\u30fa\u30fc-\u30ff"
     r"\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
 )
-#: Longest lexeme kept (PostgreSQL refuses lexemes over 2047 bytes).
-MAX_LEXEME = 100
+#: Lexemes this long or longer are left out.
+MAX_LEXEME = 255
 
 _SEPARATORS = re.compile(SEPARATOR_CLASS + "+")
 _JOINERS = re.compile(JOINER_CLASS + "+")
@@ -51,7 +53,7 @@ def _runs(word: str) -> list[tuple[str, bool]]:
 
 
 def index_lexemes(folded: str) -> set[str]:
-    """The lexemes the index holds for ``folded`` (what ``sonantica_lexemes`` returns)."""
+    """The lexemes the index holds for ``folded`` (the words of ``sonantica_tokens``)."""
     words: list[str] = []
     for chunk in _chunks(folded):
         words.append(_JOINERS.sub("", chunk))
@@ -64,9 +66,8 @@ def index_lexemes(folded: str) -> set[str]:
                 lexemes.update(run)
                 lexemes.update(run[i : i + 2] for i in range(len(run) - 1))
             else:
-                lexemes.add(run[:MAX_LEXEME])
-    lexemes.discard("")
-    return lexemes
+                lexemes.add(run)
+    return {lexeme for lexeme in lexemes if 0 < len(lexeme) < MAX_LEXEME}
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,8 @@ def query_terms(folded: str, *, limit: int = 12) -> list[QueryTerm]:
             if dense:
                 pairs = tuple(dict.fromkeys(run[i : i + 2] for i in range(len(run) - 1))) or (run,)
                 terms.append(QueryTerm(run, False, pairs))
-            else:
-                terms.append(QueryTerm(run[:MAX_LEXEME], True, (run[:MAX_LEXEME],)))
+            elif len(run) < MAX_LEXEME:
+                terms.append(QueryTerm(run, True, (run,)))
     return terms[:limit]
 
 

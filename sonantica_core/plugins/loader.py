@@ -108,7 +108,7 @@ def _load_one(
     if plugin is None:
         return
     record.plugin = plugin
-    record.version = plugin.version or record.version or "unknown"
+    record.version = plugin.version or record.version
     record.owned_paths = tuple(plugin.owned_paths)
     reason = incompatibility(plugin.api)
     if reason:

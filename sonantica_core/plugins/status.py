@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 #: The kind of process plugins are loaded into.
@@ -55,7 +55,6 @@ class PluginRecord:
     started: bool = False
     #: Hook calls of this plugin that raised or overran their time limit since start.
     hook_failures: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def sort_key(self) -> tuple[int, str]:

@@ -24,17 +24,22 @@ def summary_line(record: PluginRecord) -> str:
 
 
 def log_summary(records: Sequence[PluginRecord], process: str) -> None:
-    """Log one line per plugin: failures as errors, the rest as information."""
+    """Log one line per plugin: failures as errors, the rest as information.
+
+    The web process tells the whole story; workers and commands (which load the
+    same plugins) repeat only failures, and the rest at debug level.
+    """
+    quiet = process != "web"
     if not records:
-        log.info("%s: no plugins installed or enabled", process)
+        log.log(logging.DEBUG if quiet else logging.INFO, "%s: no plugins installed or enabled", process)
     for record in records:
         line = summary_line(record)
         if record.status.failed:
-            log.error("%s", line)
+            log.error("%s%s", line, f" (in {process})" if quiet else "")
             if record.traceback:
                 log.debug("plugin %s: %s\n%s", record.name, record.status, record.traceback)
         else:
-            log.info("%s", line)
+            log.log(logging.DEBUG if quiet else logging.INFO, "%s", line)
 
 
 def describe(record: PluginRecord) -> dict[str, Any]:

@@ -19,9 +19,11 @@ import pytest
 from starlette.routing import BaseRoute, Mount, Route
 
 from sonantica_core.auth import api_keys, app_passwords
+from sonantica_core.auth.principal import Access
 from sonantica_core.auth.refresh import issue_refresh_token
 from sonantica_core.db.library import Track
 from sonantica_core.db.playback import Playlist, PlaylistTrack
+from sonantica_core.http.access import resolve_access
 from sonantica_core.testing import TEST_PASSWORD
 
 ROLES = ("anonymous", "user", "other", "admin")
@@ -288,18 +290,35 @@ async def test_every_route_for_every_caller(app, client, core, make_user) -> Non
     assert not failures, "\n".join(failures)
 
 
+def declared_public(app: Any, method: str, path: str) -> bool:
+    scope = {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
+    found = resolve_access(app.routes, scope)
+    return found is not None and found[0] is Access.PUBLIC
+
+
+def concrete(template: str) -> str:
+    path = template
+    while "{" in path:
+        start, end = path.index("{"), path.index("}")
+        path = path[:start] + "1" + path[end + 1 :]
+    return path
+
+
+def test_the_core_public_routes_are_exactly_these(app) -> None:
+    own = module_routes()
+    public = {(m, t) for m, t in enumerate_routes(app.routes) if declared_public(app, m, concrete(t))}
+    assert public & own == PUBLIC
+
+
 async def test_every_other_route_refuses_anonymous_callers(app, client, core, make_user) -> None:
-    """Routes of other modules and of plugins: deny by default."""
+    """Every route that does not declare itself public, in any module or plugin: deny by default."""
     world = World(core, make_user)
     await world.setup()
     checked = 0
     for method, template in enumerate_routes(app.routes):
-        if (method, template) in PUBLIC:
+        if declared_public(app, method, concrete(template)):
             continue
-        path = template
-        while "{" in path:
-            start, end = path.index("{"), path.index("}")
-            path = path[:start] + "1" + path[end + 1 :]
+        path = concrete(template)
         anonymous = await client.request(method, path)
         assert anonymous.status_code == 401, (method, template, anonymous.status_code)
         assert anonymous.json()["error"]["code"] == "unauthorized"

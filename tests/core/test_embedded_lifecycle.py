@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +34,9 @@ class Server:
 
     def __init__(self, tmp_path: Path, data_dir: Path | None = None) -> None:
         self.port = _free_port()
-        self.data_dir = data_dir or tmp_path / "data"
+        # Outside pytest's own temporary folder: the embedded PostgreSQL runs as another
+        # user when we are root and must be able to enter every parent folder.
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="sonantica-lifecycle-")) / "data"
         self.music = tmp_path / "music"
         self.music.mkdir(exist_ok=True)
         env = {k: v for k, v in os.environ.items() if k not in {s.env for s in SETTINGS}}
@@ -60,7 +65,10 @@ class Server:
         raise AssertionError("server never became ready")
 
     def descendants(self) -> list[psutil.Process]:
-        return psutil.Process(self.proc.pid).children(recursive=True)
+        try:
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
         self.proc.send_signal(sig)
@@ -80,7 +88,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
         children = srv.descendants()
         srv.stop(signal.SIGKILL)
         for child in children:
-            child.kill()
+            with contextlib.suppress(psutil.NoSuchProcess):
+                child.kill()
+    shutil.rmtree(srv.data_dir.parent, ignore_errors=True)
 
 
 def _kinds(processes: list[psutil.Process]) -> set[str]:

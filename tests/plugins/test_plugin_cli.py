@@ -19,7 +19,8 @@ def write_plugins_file(tmp_path: Path, text: str) -> Path:
 
 def test_the_table_lists_every_plugin(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("COLUMNS", "200")
-    path = write_plugins_file(tmp_path, '[plugins.greeter]\ngreeting = "hi"\n[plugins.future]\n[plugins.tempo]\n')
+    toml = '[plugins.greeter]\ngreeting = "hi"\n[plugins.future]\n[plugins.nosuchplugin]\n'
+    path = write_plugins_file(tmp_path, toml)
     with register_plugin(Greeter()), register_plugin(FutureApi()):
         status = main(["plugins", "--plugins-file", str(path)])
     out = capsys.readouterr().out
@@ -27,7 +28,7 @@ def test_the_table_lists_every_plugin(tmp_path: Path, capsys, monkeypatch) -> No
     lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 4}
     assert "enabled" in lines["greeter"] and "1.0.0" in lines["greeter"] and "on_play_recorded" in lines["greeter"]
     assert "incompatible" in lines["future"] and "it needs plugin contract >=2,<3" in lines["future"]
-    assert "not installed" in lines["tempo"] and "pip install sonantica-tempo" in out
+    assert "not installed" in lines["nosuchplugin"] and "pip install" in out and "sonantica-nosuchplugin" in out
 
 
 def test_json_is_what_the_api_says_and_all_enabled_is_success(tmp_path: Path, capsys) -> None:

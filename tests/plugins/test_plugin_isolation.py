@@ -56,7 +56,7 @@ async def test_the_server_starts_with_every_kind_of_broken_plugin(plugin_app, ca
     summary = [r.getMessage() for r in caplog.records if r.getMessage().startswith("plugin ")]
     assert "plugin greeter 1.0.0: enabled · hooks: on_play_recorded, register_routes, shutdown, startup" in summary
     assert any(line.startswith("plugin broken: load error — cannot import") for line in summary)
-    assert any(line == "plugin startfails unknown: start error — startup: RuntimeError: the model file "
+    assert any(line == "plugin startfails: start error — startup: RuntimeError: the model file "
                "/models/x.onnx is missing" for line in summary)
     assert any("plugin tempo: not installed" in line and "pip install sonantica-tempo" in line for line in summary)
 
@@ -76,6 +76,7 @@ async def test_a_plugin_that_fails_to_start_answers_503_and_is_not_called(plugin
 
 
 async def test_a_raising_hook_is_logged_and_the_other_results_are_kept(plugin_app, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="sonantica.plugins")
     greeter = Greeter()
     async with plugin_app(Raising(), greeter) as core:
         results = await core.manager.notify(core.ctx, PlayRecorded(track_id=7, user_id=1))
@@ -93,6 +94,7 @@ async def test_a_raising_hook_is_logged_and_the_other_results_are_kept(plugin_ap
 
 async def test_a_slow_hook_on_the_request_path_is_abandoned_and_the_request_proceeds(plugin_app, caplog) -> None:
     """A route of the core that records a play waits at most hook_timeout for the plugins."""
+    caplog.set_level(logging.INFO, logger="sonantica.plugins")
 
     class PlaysEndpoint(Plugin):  # stands in for the core's history endpoint
         name = "plays"
@@ -150,6 +152,7 @@ async def test_a_route_that_raises_answers_a_json_500_naming_the_plugin(plugin_a
 
 
 async def test_a_provider_of_the_wrong_type_is_left_out(plugin_app, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="sonantica.plugins")
     class WrongType(Plugin):
         name = "wrongtype"
 

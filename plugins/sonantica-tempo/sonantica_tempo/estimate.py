@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+from scipy.ndimage import gaussian_filter1d, maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 MIN_BPM = 50.0
 MAX_BPM = 200.0
@@ -34,6 +34,7 @@ PEAK_SHARE = 0.8
 REFINE_SECONDS = 12.0
 WINDOW_SECONDS = 16.0
 MIN_SECONDS = 6.0
+ACF_SMOOTHING_FRAMES = 1.5
 #: Below this (summed log-band flux), nothing in the signal is an onset: a steady
 #: tone, silence, or a fade of noise.
 MIN_ONSET_STRENGTH = 5.0
@@ -165,7 +166,9 @@ def estimate_tempo(onset: np.ndarray, low: np.ndarray, fps: float) -> TempoEstim
     if not onset_d.any():
         return None
     max_lag = int(min(len(onset_d) // 2, REFINE_SECONDS * fps))
-    r = autocorrelation(onset_d, max_lag)
+    # Onsets a frame wide decorrelate when the period is not a whole number of
+    # frames; a light smoothing keeps the peaks and makes them interpolable.
+    r = autocorrelation(gaussian_filter1d(onset_d, ACF_SMOOTHING_FRAMES), max_lag)
     lo = int(np.floor(60.0 * fps / SEARCH_MAX_BPM))
     hi = min(int(np.ceil(60.0 * fps / MIN_BPM)), max_lag - 1)
     if hi <= lo + 2:
@@ -190,6 +193,9 @@ def estimate_tempo(onset: np.ndarray, low: np.ndarray, fps: float) -> TempoEstim
             break
         period /= 2
     bpm = 60.0 * fps / period
-    periodicity = max(0.0, float(np.interp(period, np.arange(len(r)), r))) if period < len(r) else 0.0
+    # Onsets are a frame or two wide, so read the peak near the period, not between samples.
+    lag = int(round(period))
+    near = r[max(0, lag - 1) : lag + 2] if lag + 1 < len(r) else np.zeros(1)
+    periodicity = max(0.0, float(near.max()))
     confidence = _clarity(onset_d, period, fps) * np.sqrt(periodicity)
     return TempoEstimate(bpm=bpm, confidence=float(confidence), period_frames=period)
