@@ -99,7 +99,7 @@ async def sonantica(root: Path, work: Path) -> tuple[float, float, int, float]:
         await asyncio.to_thread(schema.upgrade, postgres.url)
         settings = load_settings(environ={"DATA_DIR": str(data), "MEDIA_PATH": f"music={root}", "PLUGINS_FILE": ""})
         ctx = await open_context(settings, secret_key="b" * 40, postgres_url=postgres.url, redis_url=redis.url)
-        scanners = list(scanner_plugin.register_scanners())
+        scanners = list(scanner_plugin.register_scanners(None))
         try:
             started = time.perf_counter()
             first = await run_scan(ctx, scanners)

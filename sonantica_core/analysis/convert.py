@@ -22,10 +22,8 @@ def frame_to_array(frame: av.AudioFrame) -> np.ndarray:
     raw = frame.to_ndarray()
     channels = frame.layout.nb_channels
     n = frame.samples
-    if frame.format.is_planar:
-        source = raw.T  # (frames, channels), Fortran-ordered view
-    else:
-        source = raw.reshape(n, channels)
+    # Planar: (channels, frames), transposed as a view; packed: interleaved frames.
+    source = raw.T if frame.format.is_planar else raw.reshape(n, channels)
     out = np.empty((n, channels), dtype=np.float32)
     dtype = raw.dtype
     if dtype == np.float32 or dtype == np.float64:

@@ -13,6 +13,7 @@ from sonantica_core.analysis.pipeline import PipelineStats, run_analyzers
 from sonantica_core.analysis.store import finish_albums, store_results
 from sonantica_core.contract import AnalysisReady
 from sonantica_core.db.library import Track
+from sonantica_core.notify import emit
 from sonantica_core.storage import MediaPathError, media_storage
 from sonantica_core.tasks import Priority, current_context, task
 
@@ -45,7 +46,7 @@ async def analyze_track(track_id: int, force: bool = False) -> None:
         album_updates = await finish_albums(ctx, track_id, analyzers)
         summary = {"track_id": track_id, "features": outcome.features, "done": outcome.done, "failed": outcome.failed}
         await queue.cache_result(ctx, track_id, summary)
-        await ctx.events.publish(AnalysisReady(track_id=track_id, analyzers=tuple(outcome.done)))
+        await emit(ctx, AnalysisReady(track_id=track_id, analyzers=tuple(outcome.done)))
         for member in album_updates:
             if member != track_id:
                 await ctx.redis.delete(queue.RESULT_CACHE.format(member))

@@ -51,8 +51,7 @@ def drum_sounds(rate: int, seed: int = 0) -> dict[str, np.ndarray]:
     return {"kick": kick * 0.9, "snare": snare * 0.55, "hat": hat, "open_hat": open_hat}
 
 
-def drum_loop(bpm: float, seconds: float, rate: int = 44100, pattern: str = "rock",
-              seed: int = 0) -> np.ndarray:
+def drum_loop(bpm: float, seconds: float, rate: int = 44100, pattern: str = "rock", seed: int = 0) -> np.ndarray:
     """A mono drum track at exactly ``bpm``, float32 in [-1, 1]."""
     rng = np.random.default_rng(seed)
     sounds = drum_sounds(rate, seed)
@@ -63,7 +62,7 @@ def drum_loop(bpm: float, seconds: float, rate: int = 44100, pattern: str = "roc
         sound = sounds[drum]
         for s in range(steps):
             if s % 16 in positions:
-                start = int(round(s * step * rate))
+                start = round(s * step * rate)
                 gain = 1.0 + rng.uniform(-0.1, 0.1)
                 out[start : start + len(sound)] += gain * sound[: len(out) - start]
     return (out[: int(rate * seconds)] * 0.5).astype(np.float32)
@@ -105,8 +104,14 @@ def _midi_freq(midi: float) -> float:
     return 440.0 * 2.0 ** ((midi - 69) / 12.0)
 
 
-def chord_progression(tonic: int, progression: str, seconds: float, rate: int = 44100,
-                      chord_seconds: float = 2.0, end_on_tonic: bool = True) -> np.ndarray:
+def chord_progression(
+    tonic: int,
+    progression: str,
+    seconds: float,
+    rate: int = 44100,
+    chord_seconds: float = 2.0,
+    end_on_tonic: bool = True,
+) -> np.ndarray:
     """Block chords with a bass note, repeating ``progression`` in the key of ``tonic``.
 
     ``tonic`` is a pitch class (0 = C). Chords are voiced in the octave above
@@ -137,8 +142,27 @@ def chord_progression(tonic: int, progression: str, seconds: float, rate: int = 
     return (0.5 * out / peak).astype(np.float32)
 
 
-def song(bpm: float, tonic: int, progression: str, seconds: float, rate: int = 44100,
-         pattern: str = "rock", seed: int = 0) -> np.ndarray:
+def melody(tonic: int, seconds: float, rate: int = 44100, seed: int = 0, note_seconds: float = 0.3) -> np.ndarray:
+    """A random, never-repeating line of notes from the tonic's major scale, mono float32.
+
+    Loops repeat every few bars; a melody on top makes every moment different
+    (for fingerprint offsets, for instance).
+    """
+    rng = np.random.default_rng(seed)
+    scale = np.array([0, 2, 4, 5, 7, 9, 11])
+    out = np.zeros(int(rate * seconds))
+    n = int(rate * note_seconds)
+    for start in range(0, len(out), n):
+        degree = scale[rng.integers(len(scale))] + 12 * rng.integers(0, 2)
+        tone = _tone(_midi_freq(72 + tonic + degree), note_seconds * rng.uniform(0.6, 1.0), rate, partials=3)
+        take = min(len(tone), len(out) - start)
+        out[start : start + take] += tone[:take]
+    return (0.3 * out / (np.max(np.abs(out)) or 1.0)).astype(np.float32)
+
+
+def song(
+    bpm: float, tonic: int, progression: str, seconds: float, rate: int = 44100, pattern: str = "rock", seed: int = 0
+) -> np.ndarray:
     """Drums and chords together (one chord per bar), mono float32."""
     bar = 4 * 60.0 / bpm
     music = chord_progression(tonic, progression, seconds, rate, chord_seconds=bar)
@@ -176,8 +200,9 @@ ENCODINGS: dict[str, Encoding] = {
 }
 
 
-def write_audio(path: str | Path, samples: np.ndarray, rate: int, encoding: str = "flac",
-                layout: str | None = None) -> Path:
+def write_audio(
+    path: str | Path, samples: np.ndarray, rate: int, encoding: str = "flac", layout: str | None = None
+) -> Path:
     """Encode float samples ``(frames,)`` or ``(frames, channels)`` with PyAV.
 
     ``encoding`` names an entry of :data:`ENCODINGS`; the path's suffix is replaced
@@ -190,8 +215,14 @@ def write_audio(path: str | Path, samples: np.ndarray, rate: int, encoding: str 
     return write_audio_stream(path, chunks, rate, data.shape[1], encoding, layout)
 
 
-def write_audio_stream(path: str | Path, chunks: Iterable[np.ndarray], rate: int, channels: int,
-                       encoding: str = "flac", layout: str | None = None) -> Path:
+def write_audio_stream(
+    path: str | Path,
+    chunks: Iterable[np.ndarray],
+    rate: int,
+    channels: int,
+    encoding: str = "flac",
+    layout: str | None = None,
+) -> Path:
     """Like :func:`write_audio`, from ``(frames, channels)`` chunks: long files in little memory."""
     import av
 

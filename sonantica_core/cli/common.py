@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from sonantica_core.errors import ConfigError, DataDirLocked, SchemaOutOfDate, ServiceError
 from sonantica_core.settings import Settings, load_settings
@@ -61,13 +62,13 @@ def run_async(factory: Callable[[], Awaitable[T]]) -> T:
 def report_failure(exc: BaseException) -> int:
     """Print one clear line for a known failure and return the exit status."""
     if isinstance(exc, ConfigError):
-        err_console.print(f"[bold red]error:[/] {exc.setting}: {exc.reason}")
+        err_console.print(f"[bold red]error:[/] {escape(exc.setting)}: {escape(exc.reason)}")
         return EXIT_CONFIG
     if isinstance(exc, CommandFailed):
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return exc.status
     if isinstance(exc, (DataDirLocked, SchemaOutOfDate, ServiceError)):
-        err_console.print(f"[bold red]error:[/] {exc}")
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
         return EXIT_FAILURE
     raise exc
 

@@ -24,11 +24,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     flags = add_common_flags(parser)
     parser.add_argument("paths", nargs="*", metavar="PATH", help="music folders (MEDIA_PATH)")
     flags["paths"] = "MEDIA_PATH"
-    parser.set_defaults(handler=lambda args: run(settings_from_args(args, flags)))
+    parser.add_argument(
+        "--nginx-secret", action="store_true",
+        help="print only the secret for nginx's secure_link_md5 (signed stream URLs) and exit",
+    )
+    parser.set_defaults(handler=lambda args: run(settings_from_args(args, flags), nginx_secret=args.nginx_secret))
 
 
-def run(settings: Settings) -> int:
+def run(settings: Settings, *, nginx_secret: bool = False) -> int:
     setup_logging("ERROR")
+    if nginx_secret:
+        from sonantica_core.auth.keys import secure_link_secret
+        from sonantica_core.settings import ensure_secret_key
+
+        print(secure_link_secret(ensure_secret_key(settings)))
+        return 0
     console.print(f"[bold]Sonántica {__version__}[/]\n")
     table = Table("setting", "value", title="Configuration", title_justify="left")
     for env, value in describe(settings):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import asyncio
 import getpass
 import os
@@ -10,7 +11,7 @@ import sys
 
 from rich.table import Table
 
-from sonantica_core.auth.users import UserError, create_user, list_users, remove_user, set_password
+from sonantica_core.auth.users import UserError, create_user, find_user, list_users, remove_user, set_password
 from sonantica_core.cli.common import CommandFailed, add_common_flags, console, settings_from_args, setup_logging
 from sonantica_core.context import open_context
 from sonantica_core.db import migrate as schema
@@ -68,6 +69,7 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace,
         pool_size=1,
     )
     try:
+        announce = None
         async with ctx.session() as session:
             try:
                 if args.action == "add":
@@ -75,19 +77,33 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace,
                     console.print(f"[green]✓[/] created {user.role} {user.username!r} (id {user.id})")
                 elif args.action == "passwd":
                     await set_password(session, args.username, password)
+                    user = await find_user(session, args.username)
+                    announce = ("user", user)
                     console.print(f"[green]✓[/] password changed for {args.username!r}; old sessions are signed out")
                 elif args.action == "remove":
+                    user = await find_user(session, args.username)
                     await remove_user(session, args.username)
+                    announce = ("deleted", user)
                     console.print(f"[green]✓[/] removed {args.username!r}")
                 else:
                     table = Table("id", "username", "role", "created")
                     for user in await list_users(session):
-                        table.add_row(
-                            str(user.id), user.username, user.role, user.created_at.strftime("%Y-%m-%d %H:%M")
-                        )
+                        table.add_row(str(user.id), user.username, user.role, user.created_at.strftime("%Y-%m-%d %H:%M"))
                     console.print(table)
             except UserError as exc:
                 raise CommandFailed(str(exc), status=2) from None
+        if announce is not None and announce[1] is not None:
+            # running servers drop cached sessions of this user at once
+            from sonantica_core.auth.state import announce_user, announce_user_deleted
+
+            with contextlib.suppress(Exception):
+                if announce[0] == "user":
+                    async with ctx.session() as session:
+                        fresh = await find_user(session, args.username)
+                    if fresh is not None:
+                        await announce_user(ctx, fresh)
+                else:
+                    await announce_user_deleted(ctx, announce[1].id)
     finally:
         await ctx.close()
     return 0

@@ -21,6 +21,7 @@ from sonantica_core.http.access import current_user
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.jsonbody import MAX_ID, Body, int_param, parse_body
 from sonantica_core.http.util import core, iso
+from sonantica_core.notify import emit
 
 
 class NewPlay(Body):
@@ -49,7 +50,7 @@ async def record_play(request: Request) -> Response:
         session.add(entry)
         await session.flush()
         await session.refresh(entry)
-    await ctx.events.publish(PlayRecorded(track_id=body.track_id, user_id=principal.id, at=entry.played_at))
+    await emit(ctx, PlayRecorded(track_id=body.track_id, user_id=principal.id, at=entry.played_at))
     return JSONResponse(
         {
             "id": entry.id,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, and_, func, or_, select, true
+from sqlalchemy import JSON, ColumnElement, Select, Subquery, and_, any_, func, literal, or_, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sonantica_core.db.library import Album, AlbumArtist, Artist, Track, TrackGenre
 from sonantica_core.library import present, tracks
-from sonantica_core.library.keyset import Ordering, Position, fetch_page
+from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns
 from sonantica_core.library.params import AlbumListQuery, since_utc
 
 A, T = Album.__table__.c, Track.__table__.c
@@ -68,6 +69,16 @@ FROM = Album.__table__.join(STATS, true())
 IN_LIBRARY = STATS.c.track_count > 0
 
 
+def present_track(album_id: ColumnElement[Any]) -> Any:
+    """One present track of the album, if any: a per-row probe (never a scan of all tracks)."""
+    probe = select(literal(1).label("present")).where(T.album_id == album_id, tracks.PRESENT).limit(1)
+    return probe.lateral("any_track")
+
+
+#: Albums with a track in the library, for queries that need no statistics.
+LISTED = Album.__table__.join(present_track(A.id), true())
+
+
 def by_album_artist(artist_id: ColumnElement[Any] | int) -> ColumnElement[bool]:
     """The album's album artists include the artist (an id, or a column of an enclosing query)."""
     aa = AlbumArtist.__table__.c
@@ -76,7 +87,7 @@ def by_album_artist(artist_id: ColumnElement[Any] | int) -> ColumnElement[bool]:
 
 
 def filters(query: AlbumListQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [IN_LIBRARY]
+    where: list[ColumnElement[bool]] = []
     if query.artist is not None:
         where.append(by_album_artist(query.artist))
     if query.genre is not None:
@@ -84,7 +95,7 @@ def filters(query: AlbumListQuery) -> list[ColumnElement[bool]]:
         in_genre = (
             select(T.album_id)
             .select_from(Track.__table__.join(TrackGenre.__table__, tg.track_id == T.id))
-            .where(tg.genre_id.in_(tracks.genre_ids(query.genre)), tracks.PRESENT)
+            .where(tg.genre_id == any_(tracks.genre_ids(query.genre)), tracks.PRESENT)
         )
         where.append(A.id.in_(in_genre))
     if query.year_from is not None:
@@ -99,13 +110,20 @@ def filters(query: AlbumListQuery) -> list[ColumnElement[bool]]:
     return where
 
 
+def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    """Album items of a page's rows, in the page's order."""
+    keys = [column for column in page.c if column.key.startswith("_k")]
+    return select(*ITEM_COLUMNS, *keys).select_from(page.join(FROM, A.id == page.c.id)).order_by(*order)
+
+
 async def list_albums(
     conn: AsyncConnection, query: AlbumListQuery, position: Position | None, secret: bytes
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of albums as items, and the next cursor."""
     ordering = ORDERINGS[query.sort]
-    keys = [column.label(f"_k{i}") for i, column in enumerate(ordering.columns)]
-    base: Select[Any] = select(*ITEM_COLUMNS, *keys).select_from(FROM).where(and_(*filters(query)))
+    base: Select[Any] = (
+        select(A.id.label("id"), *key_columns(ordering)).select_from(LISTED).where(and_(true(), *filters(query)))
+    )
     page = await fetch_page(
         conn,
         base,
@@ -115,7 +133,7 @@ async def list_albums(
         limit=query.limit,
         secret=secret,
         listing=f"albums:{query.sort}:{query.order}",
-        key_of=lambda row: tuple(row[len(ITEM_COLUMNS) + i] for i in range(len(keys))),
+        hydrate=hydrate,
     )
     return [present.album_item(row) for row in page.rows], page.next_cursor
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy import ColumnElement, Select, Subquery, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sonantica_core.library.cursor import CursorError, decode_cursor, encode_cursor
@@ -100,10 +100,15 @@ def _ordered(stmt: Select[Any], columns: Sequence[ColumnElement[Any]], descendin
     return stmt.order_by(*(column.desc() if descending else column.asc() for column in columns))
 
 
+def key_columns(ordering: Ordering) -> list[ColumnElement[Any]]:
+    """The ordering's columns labelled ``_k0``, ``_k1``, ...: select them in the page query."""
+    return [column.label(f"_k{i}") for i, column in enumerate(ordering.columns)]
+
+
 def phase_query(
     base: Select[Any], ordering: Ordering, descending: bool, phase: int, after: tuple[Any, ...] | None, limit: int
 ) -> Select[Any]:
-    """The query for one phase of a page, ``after`` a key (or from the start)."""
+    """The rows of one phase of a page, ``after`` a key (or from the start), in order."""
     columns = ordering.columns
     if phase == 2:
         stmt = base.where(columns[0].is_(None))
@@ -117,6 +122,17 @@ def phase_query(
     return _ordered(stmt, columns, descending).limit(limit)
 
 
+#: Builds the query of a page's items from the page's rows (a subquery with ``id`` and
+#: the ``_k`` columns), keeping their order (see :func:`page_order`).
+Hydrate = Callable[[Subquery, Sequence[ColumnElement[Any]]], Select[Any]]
+
+
+def page_order(page: Subquery, ordering: Ordering, descending: bool, phase: int) -> list[ColumnElement[Any]]:
+    """ORDER BY of the hydrated items: the page's ``_k`` columns (its id in phase 2)."""
+    names = [f"_k{len(ordering.columns) - 1}"] if phase == 2 else [f"_k{i}" for i in range(len(ordering.columns))]
+    return [page.c[name].desc() if descending else page.c[name].asc() for name in names]
+
+
 async def fetch_page(
     conn: AsyncConnection,
     base: Select[Any],
@@ -127,26 +143,32 @@ async def fetch_page(
     limit: int,
     secret: bytes,
     listing: str,
-    key_of: Callable[[Any], tuple[Any, ...]],
+    hydrate: Hydrate,
 ) -> Page:
-    """One page of ``base`` in ``ordering``: up to ``limit`` rows and the next cursor.
+    """One page: up to ``limit`` items in ``ordering`` and the next cursor.
 
-    ``key_of(row)`` gives a row's values of the ordering's columns (for the cursor).
+    ``base`` selects the candidate rows with their ``_k`` columns (:func:`key_columns`) and
+    only cheap filters; the page is cut from it by the index, then ``hydrate`` builds the
+    items of just those rows. Hydrated rows must carry the page's ``_k`` columns.
     """
     phase = position.phase if position else 1
     after = position.key if position else None
     rows: list[Any] = []
+
+    async def run(phase: int, after: tuple[Any, ...] | None, wanted: int) -> list[Any]:
+        page = phase_query(base, ordering, descending, phase, after, wanted).subquery("page")
+        return list((await conn.execute(hydrate(page, page_order(page, ordering, descending, phase)))).all())
+
     if phase == 1:
-        rows = list((await conn.execute(phase_query(base, ordering, descending, 1, after, limit + 1))).all())
+        rows = await run(1, after, limit + 1)
         if len(rows) <= limit and ordering.nullable:
             phase, after = 2, None
     if phase == 2:
-        wanted = limit + 1 - len(rows)
-        rows += list((await conn.execute(phase_query(base, ordering, descending, 2, after, wanted))).all())
+        rows += await run(2, after, limit + 1 - len(rows))
     if len(rows) <= limit:
         return Page(rows, None)
     rows = rows[:limit]
-    last = key_of(rows[-1])
+    last = tuple(rows[-1]._mapping[f"_k{i}"] for i in range(len(ordering.columns)))
     if ordering.nullable and last[0] is None:
         values: list[Any] = [2, last[-1]]
     else:

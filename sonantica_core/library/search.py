@@ -73,76 +73,67 @@ def build_tsquery(terms: Sequence[QueryTerm], corrections: dict[str, list[str]] 
 
 
 def _ranked(
-    base: Select[Any],
+    source: Any,
     vector: ColumnElement[Any],
     name: ColumnElement[str],
     row_id: ColumnElement[int],
-    columns: Sequence[ColumnElement[Any]],
+    items_from: Any,
+    item_columns: Sequence[ColumnElement[Any]],
+    *where: ColumnElement[bool],
 ) -> Select[Any]:
-    """``base`` (already restricted to the library) matched and ranked; ``columns`` are the item's."""
+    """Items of the best matches in ``source``: ranked on the bare rows, then hydrated (so
+    the work of making an item is done for the few rows shown, not for every match)."""
     query = cast(bindparam("query", type_=Text), TSQUERY)
     exact = cast(bindparam("exact", type_=Text), TSQUERY)
     folded = bindparam("folded", type_=Text)
-    matched = (
-        base.add_columns(
-            vector.op("@@")(exact).label("_exact"),
-            (name == folded).label("_equal"),
-            func.starts_with(name, folded).label("_starts"),
-            func.ts_rank(vector, query).label("_rank"),
-            func.length(name).label("_length"),
-            row_id.label("_id"),
+    candidates = (
+        select(
+            row_id.label("id"),
+            vector.op("@@")(exact).label("exact"),
+            (name == folded).label("equal"),
+            func.starts_with(name, folded).label("starts"),
+            func.ts_rank(vector, query).label("rank"),
+            func.length(name).label("length"),
         )
-        .where(vector.op("@@")(query))
+        .select_from(source)
+        .where(vector.op("@@")(query), *where)
         .limit(CANDIDATES)
-        .subquery("matched")
+        .subquery("candidates")
     )
-    picked = [matched.c[column.key] for column in columns]
+    c = candidates.c
+    order = (c.exact.desc(), c.equal.desc(), c.starts.desc(), c.rank.desc(), c.length, c.id)
+    top = select(candidates).order_by(*order).limit(bindparam("limit", type_=Integer)).subquery("top")
+    t = top.c
     return (
-        select(*picked)
-        .order_by(
-            matched.c._exact.desc(),
-            matched.c._equal.desc(),
-            matched.c._starts.desc(),
-            matched.c._rank.desc(),
-            matched.c._length,
-            matched.c._id,
-        )
-        .limit(bindparam("limit", type_=Integer))
+        select(*item_columns)
+        .select_from(top.join(items_from, row_id == t.id))
+        .order_by(t.exact.desc(), t.equal.desc(), t.starts.desc(), t.rank.desc(), t.length, t.id)
     )
 
 
 AR, AL, T = Artist.__table__.c, Album.__table__.c, Track.__table__.c
 
-
 #: Per kind: the ranked query, and how a row becomes an item.
 STATEMENTS: dict[str, tuple[Select[Any], Callable[[Any], dict[str, Any]]]] = {
     "artists": (
         _ranked(
-            select(*artists.ITEM_COLUMNS).where(artists.in_library("any")),
-            AR.search_vector,
-            AR.name_folded,
-            AR.id,
-            artists.ITEM_COLUMNS,
+            artists.listed("any"), AR.search_vector, AR.name_folded, AR.id, Artist.__table__, artists.ITEM_COLUMNS
         ),
         present.artist_item,
     ),
     "albums": (
-        _ranked(
-            select(*albums.ITEM_COLUMNS).select_from(albums.FROM).where(albums.IN_LIBRARY),
-            AL.search_vector,
-            AL.title_folded,
-            AL.id,
-            albums.ITEM_COLUMNS,
-        ),
+        _ranked(albums.LISTED, AL.search_vector, AL.title_folded, AL.id, albums.FROM, albums.ITEM_COLUMNS),
         present.album_item,
     ),
     "tracks": (
         _ranked(
-            select(*tracks.ITEM_COLUMNS).select_from(tracks.FROM).where(tracks.PRESENT),
+            Track.__table__,
             T.search_vector,
             T.title_folded,
             T.id,
+            tracks.FROM,
             tracks.ITEM_COLUMNS,
+            tracks.PRESENT,
         ),
         present.track_item,
     ),

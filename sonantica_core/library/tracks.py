@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import JSON, ColumnElement, Select, Subquery, and_, any_, func, or_, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -12,7 +13,7 @@ from sonantica_core.db.analysis import TrackAudioFeatures
 from sonantica_core.db.library import Album, Artist, Genre, Track, TrackArtist, TrackGenre
 from sonantica_core.library import present
 from sonantica_core.library.folding import fold
-from sonantica_core.library.keyset import Ordering, Page, Position, fetch_page
+from sonantica_core.library.keyset import Ordering, Page, Position, fetch_page, key_columns
 from sonantica_core.library.musickeys import compatible
 from sonantica_core.library.params import TrackListQuery, since_utc
 
@@ -100,12 +101,13 @@ FROM = Track.__table__.outerjoin(Album.__table__, A.id == T.album_id).outerjoin(
 )
 
 
-def genre_ids(genre: str) -> Select[Any]:
-    """The genre ids a ``genre`` parameter means: an id, or a name compared folded."""
+def genre_ids(genre: str) -> ColumnElement[Any]:
+    """The genre ids a ``genre`` parameter means (an id, or a name compared folded), as an
+    array computed once per query."""
     g = Genre.__table__.c
     if genre.isdigit() and len(genre) < 19:
-        return select(g.id).where(g.id == int(genre))
-    return select(g.id).where(g.name_folded == fold(genre))
+        return func.array(select(g.id).where(g.id == int(genre)).scalar_subquery())
+    return func.array(select(g.id).where(g.name_folded == fold(genre)).scalar_subquery())
 
 
 def credited(artist_id: int, role: str) -> ColumnElement[bool]:
@@ -115,11 +117,17 @@ def credited(artist_id: int, role: str) -> ColumnElement[bool]:
 
 def in_genre(genre: str) -> ColumnElement[bool]:
     tg = TrackGenre.__table__.c
-    return T.id.in_(select(tg.track_id).where(tg.genre_id.in_(genre_ids(genre))))
+    return T.id.in_(select(tg.track_id).where(tg.genre_id == any_(genre_ids(genre))))
+
+
+def _uses_features(query: TrackListQuery) -> bool:
+    return query.sort == "bpm" or any(
+        value is not None for value in (query.bpm_min, query.bpm_max, query.key, query.compatible_with)
+    )
 
 
 def filters(query: TrackListQuery) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of a track listing."""
+    """The WHERE conditions of a track listing (features columns need the features join)."""
     where: list[ColumnElement[bool]] = [PRESENT]
     if query.artist is not None:
         where.append(credited(query.artist, "artist"))
@@ -156,13 +164,27 @@ def listing_name(query: TrackListQuery) -> str:
     return f"tracks:{query.sort}:{query.order}"
 
 
+def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    """Track items of a page's rows, in the page's order."""
+    keys = [column for column in page.c if column.key.startswith("_k")]
+    return (
+        select(*ITEM_COLUMNS, *keys)
+        .select_from(page.join(FROM, T.id == page.c.id))
+        .order_by(*order)
+    )
+
+
 async def list_tracks(
     conn: AsyncConnection, query: TrackListQuery, position: Position | None, secret: bytes
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of tracks as items, and the cursor of the next page (None at the end)."""
     ordering = ORDERINGS[query.sort]
-    keys = [column.label(f"_k{i}") for i, column in enumerate(ordering.columns)]
-    base = select(*ITEM_COLUMNS, *keys).select_from(FROM).where(and_(*filters(query)))
+    source = (
+        Track.__table__.outerjoin(TrackAudioFeatures.__table__, F.track_id == T.id)
+        if _uses_features(query)
+        else Track.__table__
+    )
+    base = select(T.id.label("id"), *key_columns(ordering)).select_from(source).where(and_(*filters(query)))
     page: Page = await fetch_page(
         conn,
         base,
@@ -172,7 +194,7 @@ async def list_tracks(
         limit=query.limit,
         secret=secret,
         listing=listing_name(query),
-        key_of=lambda row: tuple(row[len(ITEM_COLUMNS) + i] for i in range(len(keys))),
+        hydrate=hydrate,
     )
     return [present.track_item(row) for row in page.rows], page.next_cursor
 

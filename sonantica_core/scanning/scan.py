@@ -21,6 +21,7 @@ from sqlalchemy import text, update
 
 from sonantica_core.contract import FileStat, Scanner, ScanProblem, TracksChanged
 from sonantica_core.db.library import ScanRun
+from sonantica_core.notify import emit
 from sonantica_core.scanning.ingest import (
     Ingestor,
     forget_problems,
@@ -218,7 +219,8 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
     state.added_ids = list(ingestor.outcome.added)
     state.changed_ids = sorted(set(ingestor.outcome.changed) | set(ingestor.outcome.audio_changed))
     if state.added or state.changed or state.moved or state.removed:
-        await ctx.events.publish(  # type: ignore[attr-defined]
+        await emit(  # type: ignore[arg-type]
+            ctx,
             TracksChanged(
                 added=tuple(ingestor.outcome.added),
                 changed=tuple(sorted(set(ingestor.outcome.changed))),

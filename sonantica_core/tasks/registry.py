@@ -39,6 +39,7 @@ async def send(
     """Queue ``task_obj`` with arguments, optionally at another priority."""
     kicker = task_obj.kicker()
     if priority is not None:
+        kicker.labels = dict(kicker.labels)  # with_labels changes them in place: keep the task's own intact
         kicker = kicker.with_labels(priority=str(priority))
     await kicker.kiq(*args, **kwargs)
 

@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib does not
 
-from analysis_helpers import Recorder  # noqa: E402
+from analysis_helpers import Recorder
 
-from sonantica_core.analysis.testsignals import song, write_audio  # noqa: E402
+from sonantica_core.analysis.testsignals import song, write_audio
 
 
 @pytest.fixture(scope="session")

@@ -45,4 +45,4 @@ async def scan_ctx(make_settings, library: LibraryManifest) -> AsyncIterator[Cor
 def scanners() -> list:
     from sonantica_scanner.plugin import plugin
 
-    return list(plugin.register_scanners())
+    return list(plugin.register_scanners(None))

@@ -91,8 +91,7 @@ class ChromaImage:
         if len(chroma) < len(CHROMA_FILTER):
             return np.zeros((0, 12))
         smoothed = sum(
-            CHROMA_FILTER[j] * chroma[j : len(chroma) - len(CHROMA_FILTER) + 1 + j]
-            for j in range(len(CHROMA_FILTER))
+            CHROMA_FILTER[j] * chroma[j : len(chroma) - len(CHROMA_FILTER) + 1 + j] for j in range(len(CHROMA_FILTER))
         )
         norms = np.sqrt((smoothed**2).sum(axis=1))
         out = np.zeros_like(smoothed)
@@ -105,9 +104,7 @@ def _areas(table: np.ndarray, x: np.ndarray, x1: int, y1: int, x2: int, y2: int)
     """Sum of image[x+x1 .. x+x2, y1 .. y2] for every offset x (inclusive bounds)."""
     if x2 < x1 or y2 < y1:
         return np.zeros(len(x))
-    return (
-        table[x + x2 + 1, y2 + 1] - table[x + x1, y2 + 1] - table[x + x2 + 1, y1] + table[x + x1, y1]
-    )
+    return table[x + x2 + 1, y2 + 1] - table[x + x1, y2 + 1] - table[x + x2 + 1, y1] + table[x + x1, y1]
 
 
 def _filter_values(table: np.ndarray, x: np.ndarray, kind: int, y: int, h: int, w: int) -> np.ndarray:

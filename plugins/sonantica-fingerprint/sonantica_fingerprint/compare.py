@@ -46,8 +46,13 @@ def _popcount(x: np.ndarray) -> int:
     return int(np.unpackbits(x.view(np.uint8)).sum())  # pragma: no cover - numpy < 2
 
 
-def compare(a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray, *,
-            max_offset: int = MAX_OFFSET, min_overlap: int = MIN_OVERLAP) -> Match | None:
+def compare(
+    a: Sequence[int] | np.ndarray,
+    b: Sequence[int] | np.ndarray,
+    *,
+    max_offset: int = MAX_OFFSET,
+    min_overlap: int = MIN_OVERLAP,
+) -> Match | None:
     """Best alignment of two fingerprints (signed or unsigned words), or None if too short."""
     wa, wb = _words(a), _words(b)
     best: Match | None = None
@@ -63,8 +68,9 @@ def compare(a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray, *,
     return best
 
 
-def is_duplicate(a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray, *,
-                 threshold: float = DUPLICATE_THRESHOLD) -> bool:
+def is_duplicate(
+    a: Sequence[int] | np.ndarray, b: Sequence[int] | np.ndarray, *, threshold: float = DUPLICATE_THRESHOLD
+) -> bool:
     """True when ``a`` and ``b`` are fingerprints of the same recording."""
     match = compare(a, b)
     return match is not None and match.bit_error_rate <= threshold

@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from .analyzer import KeyAnalyzer  # noqa: E402
+from .analyzer import KeyAnalyzer
 
 __all__ = ["KeyAnalyzer", "__version__"]

@@ -26,13 +26,9 @@ class KeySession(AnalysisSession):
 
     def finish(self) -> AnalysisResult:
         spectra = self._spectra
-        estimate = detect_key(
-            spectra.total, spectra.freqs, spectra.bass_frames(), spectra.freqs[spectra.bass_slice]
-        )
+        estimate = detect_key(spectra.total, spectra.freqs, spectra.bass_frames(), spectra.freqs[spectra.bass_slice])
         if estimate is None:
-            return AnalysisResult(
-                features={"key": None, "mode": None, "camelot_key": None, "key_confidence": None}
-            )
+            return AnalysisResult(features={"key": None, "mode": None, "camelot_key": None, "key_confidence": None})
         name = key_name(estimate.tonic, estimate.mode)
         return AnalysisResult(
             features={

@@ -9,6 +9,8 @@ relative major or minor, which share every pitch class.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .pitch import midi_to_hz
@@ -52,7 +54,7 @@ def bass_transitions(classes: np.ndarray) -> np.ndarray:
             runs.append([int(value), 1])
     notes = [value for value, length in runs if length >= MIN_RUN_FRAMES]
     counts = np.zeros((12, 12))
-    for a, b in zip(notes[:-1], notes[1:], strict=False):
+    for a, b in itertools.pairwise(notes):
         if a != b:
             counts[a, b] += 1
     return counts

@@ -38,8 +38,9 @@ def _correlation(x: np.ndarray, y: np.ndarray) -> float:
     return float((x * y).sum() / denominator) if denominator > 0 else 0.0
 
 
-def detect_key(spectrum: np.ndarray, freqs: np.ndarray, bass_frames: np.ndarray,
-               bass_freqs: np.ndarray) -> KeyEstimate | None:
+def detect_key(
+    spectrum: np.ndarray, freqs: np.ndarray, bass_frames: np.ndarray, bass_freqs: np.ndarray
+) -> KeyEstimate | None:
     """The key of a summed whitened spectrum and its per-frame bass spectra, or None."""
     if not np.any(spectrum > 0):
         return None

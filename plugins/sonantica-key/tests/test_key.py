@@ -6,18 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sonantica_key import KeyAnalyzer
+from sonantica_key.plugin import plugin
+from sonantica_key.profiles import camelot, key_name
 
 from sonantica_core.analysis import run_analyzers
 from sonantica_core.analysis.derive import StreamResampler
 from sonantica_core.analysis.testsignals import PROGRESSIONS, chord_progression, drum_loop, song, write_audio
 from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult, AudioInfo
-from sonantica_key import KeyAnalyzer
-from sonantica_key.plugin import plugin
-from sonantica_key.profiles import camelot, key_name
 
 RATE = 22050
 #: Three tonics per progression, spread over the circle of fifths.
-CASES = [(prog, tonic) for i, prog in enumerate(PROGRESSIONS) for tonic in ((i * 5) % 12, (i * 5 + 4) % 12, (i * 5 + 9) % 12)]
+CASES = [
+    (prog, tonic) for i, prog in enumerate(PROGRESSIONS) for tonic in ((i * 5) % 12, (i * 5 + 4) % 12, (i * 5 + 9) % 12)
+]
 
 
 def key_of(x: np.ndarray, rate: int = RATE) -> AnalysisResult:
@@ -51,7 +53,7 @@ def test_progressions_with_drums(prog: str, tonic: int):
 @pytest.mark.parametrize("cents", [-45, -20, 25, 40])
 def test_detuned_recordings(cents: int):
     # Played back 'rate' claims a different rate: every pitch moves by `cents`.
-    claimed = int(round(RATE * 2 ** (cents / 1200)))
+    claimed = round(RATE * 2 ** (cents / 1200))
     result = key_of(chord_progression(9, "minor_i_iv_V_i", 24, RATE), rate=claimed)
     assert (result.features["key"], result.features["mode"]) == ("A", "minor")
     assert float(result.extras["tuning_cents"]) == pytest.approx(cents, abs=5)

@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from .analyzer import LoudnessAnalyzer  # noqa: E402
+from .analyzer import LoudnessAnalyzer
 
 __all__ = ["LoudnessAnalyzer", "__version__"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def sine(rate: int, dbfs: float, seconds: float, freq: float = 1000.0, phase: float = 0.0,
-         fade: float = 0.0) -> np.ndarray:
+def sine(
+    rate: int, dbfs: float, seconds: float, freq: float = 1000.0, phase: float = 0.0, fade: float = 0.0
+) -> np.ndarray:
     """A sine with peak ``dbfs``; ``fade`` seconds of raised-cosine fade at both ends."""
-    t = np.arange(int(round(rate * seconds))) / rate
+    t = np.arange(round(rate * seconds)) / rate
     x = 10.0 ** (dbfs / 20.0) * np.sin(2 * np.pi * freq * t + phase)
     if fade:
         n = int(rate * fade)

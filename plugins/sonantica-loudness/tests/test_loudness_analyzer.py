@@ -7,14 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from loudness_signals import sequence, sine
-
-from sonantica_core.analysis import run_analyzers
-from sonantica_core.analysis.testsignals import song, write_audio
-from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult
 from sonantica_loudness import LoudnessAnalyzer
 from sonantica_loudness.gating import gated_loudness
 from sonantica_loudness.meter import LoudnessMeter
 from sonantica_loudness.plugin import plugin
+
+from sonantica_core.analysis import run_analyzers
+from sonantica_core.analysis.testsignals import song, write_audio
+from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult
 
 
 def analyse(path: Path, track_id: int = 1) -> AnalysisResult:
@@ -41,8 +41,13 @@ def test_surround_file_end_to_end(tmp_path: Path):
     rate = 48000
     front, centre, surround = sine(rate, -28, 12), sine(rate, -24, 12), sine(rate, -30, 12)
     lfe = sine(rate, -6, 12, freq=50)
-    path = write_audio(tmp_path / "surround", np.stack([front, front, centre, lfe, surround, surround], 1),
-                       rate, "flac24", layout="5.1")
+    path = write_audio(
+        tmp_path / "surround",
+        np.stack([front, front, centre, lfe, surround, surround], 1),
+        rate,
+        "flac24",
+        layout="5.1",
+    )
     assert analyse(path).features["loudness_lufs"] == pytest.approx(-23.0, abs=0.1)
 
 
@@ -60,8 +65,9 @@ def test_lossy_file_measures_close_to_its_source(tmp_path: Path):
 def test_album_gain_pools_the_blocks_of_all_tracks(tmp_path: Path):
     rate = 44100
     loud, quiet = sequence(rate, [(-12, 10)]), sequence(rate, [(-30, 20)])
-    results = [analyse(write_audio(tmp_path / f"t{i}", x, rate, "flac"), track_id=i + 1)
-               for i, x in enumerate([loud, quiet])]
+    results = [
+        analyse(write_audio(tmp_path / f"t{i}", x, rate, "flac"), track_id=i + 1) for i, x in enumerate([loud, quiet])
+    ]
     album = LoudnessAnalyzer().finish_album(results)
     assert set(album) == {1, 2} and album[2] == album[1]
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from loudness_signals import sequence, sine, stereo
-
 from sonantica_loudness.channels import channel_weights
 from sonantica_loudness.kweighting import k_weighting_sos
 from sonantica_loudness.meter import LoudnessMeter
@@ -30,7 +29,8 @@ def measure(x: np.ndarray, rate: int, layout: str = "stereo", block: int = 48000
 def test_k_weighting_at_48k_matches_bs1770_table():
     sos = k_weighting_sos(48000)
     np.testing.assert_allclose(
-        sos[0], [1.53512485958697, -2.69169618940638, 1.19839281085285, 1, -1.69065929318241, 0.73248077421585],
+        sos[0],
+        [1.53512485958697, -2.69169618940638, 1.19839281085285, 1, -1.69065929318241, 0.73248077421585],
         atol=1e-9,
     )
     np.testing.assert_allclose(sos[1], [1, -2, 1, 1, -1.99004745483398, 0.99007225036621], atol=1e-9)

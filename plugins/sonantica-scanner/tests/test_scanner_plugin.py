@@ -22,7 +22,7 @@ PLUGIN_DIR = Path(__file__).resolve().parents[1]
 def test_plugin_object() -> None:
     assert plugin.name == "scanner"
     assert plugin.version == __version__
-    scanners = plugin.register_scanners()
+    scanners = plugin.register_scanners(None)
     assert len(scanners) == 1 and isinstance(scanners[0], Scanner)
     assert scanners[0].name == "scanner"
 

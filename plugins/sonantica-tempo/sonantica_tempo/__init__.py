@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from .analyzer import TempoAnalyzer  # noqa: E402
+from .analyzer import TempoAnalyzer
 
 __all__ = ["TempoAnalyzer", "__version__"]

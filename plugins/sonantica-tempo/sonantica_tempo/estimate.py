@@ -127,7 +127,7 @@ def _half_beat_ratio(low: np.ndarray, onset: np.ndarray, period: float, fps: flo
     the most onset energy; the strength of the beats and of the half-beats is the
     median over their pulses, so a single extra kick does not make a level.
     """
-    tolerance = max(1, int(round(0.02 * fps)))
+    tolerance = max(1, round(0.02 * fps))
     low_max = maximum_filter1d(low, size=2 * tolerance + 1)
     both_max = maximum_filter1d(onset + low, size=2 * tolerance + 1)
     ratios = []
@@ -194,7 +194,7 @@ def estimate_tempo(onset: np.ndarray, low: np.ndarray, fps: float) -> TempoEstim
         period /= 2
     bpm = 60.0 * fps / period
     # Onsets are a frame or two wide, so read the peak near the period, not between samples.
-    lag = int(round(period))
+    lag = round(period)
     near = r[max(0, lag - 1) : lag + 2] if lag + 1 < len(r) else np.zeros(1)
     periodicity = max(0.0, float(near.max()))
     confidence = _clarity(onset_d, period, fps) * np.sqrt(periodicity)

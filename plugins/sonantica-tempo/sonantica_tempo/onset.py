@@ -10,6 +10,8 @@ snare and bass live and hi-hats do not, and where a loud onset stays loud).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import scipy.fft
 
@@ -32,7 +34,7 @@ def _band_matrix(n_fft: int, rate: int) -> tuple[np.ndarray, np.ndarray]:
     edges = np.append(edges, top)
     matrix = np.zeros((len(freqs), len(edges) - 1), dtype=np.float32)
     kept = []
-    for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+    for b, (lo, hi) in enumerate(itertools.pairwise(edges)):
         members = (freqs >= lo) & (freqs < hi)
         if not members.any():  # narrower than a bin: take the nearest bin
             members = np.zeros_like(members)

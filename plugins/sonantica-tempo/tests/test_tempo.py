@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sonantica_tempo import TempoAnalyzer
+from sonantica_tempo.plugin import plugin
 
 from sonantica_core.analysis import run_analyzers
 from sonantica_core.analysis.derive import StreamResampler
 from sonantica_core.analysis.testsignals import chord_progression, drum_loop, song, write_audio
 from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult, AudioInfo
-from sonantica_tempo import TempoAnalyzer
-from sonantica_tempo.plugin import plugin
 
 RATE = 22050
 TEMPI = [70, 74, 79, 85, 91, 98, 104, 111, 118, 124, 128, 133, 140, 147, 155, 162, 168, 174, 180]

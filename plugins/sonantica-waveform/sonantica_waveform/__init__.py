@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from .analyzer import WaveformAnalyzer  # noqa: E402
+from .analyzer import WaveformAnalyzer
 
 __all__ = ["WaveformAnalyzer", "__version__"]

@@ -23,10 +23,7 @@ class WaveformSession(AnalysisSession):
         self._peaks = PeakAccumulator(channels, analyzer.base_samples_per_pixel, analyzer.max_points)
 
     def feed(self, block: np.ndarray) -> None:
-        if self._downmix:
-            rows = block.mean(axis=1, dtype=np.float32)[None, :]
-        else:
-            rows = np.ascontiguousarray(block.T)
+        rows = block.mean(axis=1, dtype=np.float32)[None, :] if self._downmix else np.ascontiguousarray(block.T)
         self._peaks.feed(rows)
 
     def finish(self) -> AnalysisResult:

@@ -20,8 +20,9 @@ def quantise(values: np.ndarray, bits: int) -> np.ndarray:
     return np.clip(np.floor(values * scale), -scale, scale - 1).astype(np.int32)
 
 
-def waveform_document(mins: np.ndarray, maxs: np.ndarray, sample_rate: int, samples_per_pixel: int,
-                      bits: int = 8) -> dict[str, Any]:
+def waveform_document(
+    mins: np.ndarray, maxs: np.ndarray, sample_rate: int, samples_per_pixel: int, bits: int = 8
+) -> dict[str, Any]:
     """The JSON document for per-channel ``(channels, pixels)`` minima and maxima."""
     channels, length = mins.shape
     data = np.empty((length, channels, 2), dtype=np.int32)
