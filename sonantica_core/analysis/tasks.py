@@ -51,7 +51,11 @@ async def analyze_track(track_id: int, force: bool = False) -> None:
             if member != track_id:
                 await ctx.redis.delete(queue.RESULT_CACHE.format(member))
         if outcome.failed:
-            log.warning("track %d: analyzers failed: %s", track_id, outcome.failed)
+            reasons = set(outcome.failed.values())
+            if len(reasons) == 1 and len(outcome.failed) == len(analyzers):
+                log.warning("track %d was not analysed: %s", track_id, reasons.pop())
+            else:
+                log.warning("track %d: analyzers failed: %s", track_id, outcome.failed)
     finally:
         await queue.release(ctx, track_id)
 

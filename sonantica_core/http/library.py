@@ -14,6 +14,7 @@ from starlette.routing import Route
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.openapi import api_doc
 from sonantica_core.http.reading import page_response, path_id, position, read_only, secret
+from sonantica_core.http.util import core
 from sonantica_core.library import albums, artists, genres, schemas, tracks
 from sonantica_core.library.params import (
     AlbumListQuery,
@@ -143,7 +144,7 @@ async def list_genres(request: Request) -> JSONResponse:
     query = parse_query(GenreListQuery, request)
     start = position(request, f"genres:{query.sort}:{query.order}", genres.ORDERINGS[query.sort], query.cursor)
     async with read_only(request) as conn:
-        items, next_cursor = await genres.list_genres(conn, query, start, secret(request))
+        items, next_cursor = await genres.list_genres(conn, query, start, secret(request), core(request).extras)
     return page_response(request, items, next_cursor, query.limit)
 
 

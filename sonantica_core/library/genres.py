@@ -1,8 +1,14 @@
-"""Genre listings: the genres of tracks in the library, with how many tracks and albums."""
+"""Genre listings: the genres of tracks in the library, with how many tracks and albums.
+
+Counting needs every track of every genre on the page (a join over the whole library for
+a page of all genres), so the counts are computed for all genres at once and kept for
+:data:`STATS_TTL` seconds per process: they may lag a scan by that much.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, func, literal, select, true
@@ -16,6 +22,7 @@ from sonantica_core.library.params import GenreListQuery
 G, TG, T = Genre.__table__.c, TrackGenre.__table__.c, Track.__table__.c
 
 ORDERINGS: dict[str, Ordering] = {"name": Ordering("name", (G.name_folded, G.id), ("text", "int"))}
+STATS_TTL = 60.0
 
 _PROBE = (
     select(literal(1).label("present"))
@@ -27,30 +34,37 @@ _PROBE = (
 #: Genres with a track in the library.
 LISTED = Genre.__table__.join(_PROBE, true())
 
+_STATS = (
+    select(TG.genre_id, func.count(), func.count(func.distinct(T.album_id)))
+    .select_from(TrackGenre.__table__.join(Track.__table__, T.id == TG.track_id))
+    .where(tracks.PRESENT)
+    .group_by(TG.genre_id)
+)
+
+
+async def genre_stats(conn: AsyncConnection, cache: MutableMapping[str, Any]) -> dict[int, tuple[int, int]]:
+    """Genre id → (tracks, albums) in the library, from ``cache`` while it is fresh."""
+    kept = cache.get("genre_stats")
+    if kept is not None and time.monotonic() - kept[0] < STATS_TTL:
+        return kept[1]
+    stats = {row[0]: (row[1], row[2]) for row in (await conn.execute(_STATS)).all()}
+    cache["genre_stats"] = (time.monotonic(), stats)
+    return stats
+
 
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
-    """Genre items of a page's rows with their counts, computed in one pass for the page."""
     keys = [column for column in page.c if column.key.startswith("_k")]
-    counts = (
-        select(
-            TG.genre_id,
-            func.count().label("track_count"),
-            func.count(func.distinct(T.album_id)).label("album_count"),
-        )
-        .select_from(TrackGenre.__table__.join(Track.__table__, T.id == TG.track_id))
-        .where(TG.genre_id.in_(select(page.c.id)), tracks.PRESENT)
-        .group_by(TG.genre_id)
-        .subquery("counts")
-    )
     return (
-        select(G.id, G.name, counts.c.track_count, counts.c.album_count, *keys)
-        .select_from(page.join(Genre.__table__, G.id == page.c.id).outerjoin(counts, counts.c.genre_id == G.id))
-        .order_by(*order)
+        select(G.id, G.name, *keys).select_from(page.join(Genre.__table__, G.id == page.c.id)).order_by(*order)
     )
 
 
 async def list_genres(
-    conn: AsyncConnection, query: GenreListQuery, position: Position | None, secret: bytes
+    conn: AsyncConnection,
+    query: GenreListQuery,
+    position: Position | None,
+    secret: bytes,
+    cache: MutableMapping[str, Any],
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of genres as items, and the next cursor."""
     ordering = ORDERINGS[query.sort]
@@ -65,4 +79,8 @@ async def list_genres(
         listing=f"genres:{query.sort}:{query.order}",
         hydrate=hydrate,
     )
-    return [present.genre_item(row) for row in page.rows], page.next_cursor
+    stats = await genre_stats(conn, cache)
+    items = [
+        present.genre_item(row.id, row.name, *stats.get(row.id, (0, 0))) for row in page.rows
+    ]
+    return items, page.next_cursor

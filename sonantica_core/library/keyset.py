@@ -32,6 +32,8 @@ class Ordering:
     kinds: tuple[Kind, ...]
     #: The first column may be NULL: those rows come last, by id.
     nullable: bool = False
+    #: How to find those rows, when ``first column IS NULL`` is not the fast way.
+    null_filter: ColumnElement[bool] | None = None
 
     @property
     def id_column(self) -> ColumnElement[Any]:
@@ -111,7 +113,7 @@ def phase_query(
     """The rows of one phase of a page, ``after`` a key (or from the start), in order."""
     columns = ordering.columns
     if phase == 2:
-        stmt = base.where(columns[0].is_(None))
+        stmt = base.where(ordering.null_filter if ordering.null_filter is not None else columns[0].is_(None))
         if after is not None:
             stmt = stmt.where(ordering.id_column < after[0] if descending else ordering.id_column > after[0])
         return _ordered(stmt, (ordering.id_column,), descending).limit(limit)

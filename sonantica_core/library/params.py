@@ -175,9 +175,12 @@ def _location(loc: tuple[int | str, ...]) -> str:
 
 
 def parse_query(model: type[M], request: Request) -> M:
-    """The request's query string as ``model``; 422 listing each problem otherwise."""
+    """The request's query string as ``model``; 422 listing each problem otherwise.
+
+    An empty value (``?year_from=``, as HTML forms send) counts as not given.
+    """
     try:
-        return model.model_validate(dict(request.query_params))
+        return model.model_validate({key: value for key, value in request.query_params.items() if value != ""})
     except ValidationError as exc:
         problems = [
             {"parameter": _location(error["loc"]) or None, "message": error["msg"].removeprefix("Value error, ")}

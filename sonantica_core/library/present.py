@@ -168,11 +168,11 @@ def artist_item(row: Any) -> dict[str, Any]:
     }
 
 
-def genre_item(row: Any) -> dict[str, Any]:
+def genre_item(genre_id: int, name: str, track_count: int, album_count: int) -> dict[str, Any]:
     return {
-        "id": row.id,
-        "name": row.name,
-        "track_count": row.track_count or 0,
-        "album_count": row.album_count or 0,
-        "links": genre_links(row.id),
+        "id": genre_id,
+        "name": name,
+        "track_count": track_count,
+        "album_count": album_count,
+        "links": genre_links(genre_id),
     }

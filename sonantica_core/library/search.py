@@ -152,13 +152,19 @@ _VOCABULARY = text(
 
 
 async def find_corrections(conn: AsyncConnection, terms: Sequence[QueryTerm]) -> dict[str, list[str]]:
-    """For each word that may hold a typo: the library's words it may mean, closest first."""
+    """For each word that may hold a typo: the library's words it may mean, closest first
+    (not those it already finds as a prefix)."""
     fuzzy_terms = [term for term in terms if term.word and fuzzy.allowed_edits(term.text)]
     if not fuzzy_terms:
         return {}
     keys = sorted(set().union(*(fuzzy.lookup_keys(term.text) for term in fuzzy_terms)))
     words = (await conn.execute(_VOCABULARY, {"keys": keys})).scalars().all()
-    found = {term.text: fuzzy.corrections(term.text, words)[:MAX_CORRECTIONS] for term in fuzzy_terms}
+    found = {
+        term.text: [word for word in fuzzy.corrections(term.text, words) if not word.startswith(term.text)][
+            :MAX_CORRECTIONS
+        ]
+        for term in fuzzy_terms
+    }
     return {word: options for word, options in found.items() if options}
 
 

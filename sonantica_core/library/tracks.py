@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, Subquery, and_, any_, func, or_, select
+from sqlalchemy import JSON, ColumnElement, Select, Subquery, and_, any_, exists, func, or_, select, true
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.util import ClauseAdapter
 
 from sonantica_core.db.analysis import TrackAudioFeatures
 from sonantica_core.db.library import Album, Artist, Genre, Track, TrackArtist, TrackGenre
@@ -20,6 +22,7 @@ from sonantica_core.library.params import TrackListQuery, since_utc
 T, A, F = Track.__table__.c, Album.__table__.c, TrackAudioFeatures.__table__.c
 
 PRESENT = T.removed_at.is_(None)
+_F2 = TrackAudioFeatures.__table__.alias("tempo")
 
 ORDERINGS: dict[str, Ordering] = {
     "title": Ordering("title", (T.title_folded, T.id), ("text", "int")),
@@ -32,7 +35,15 @@ ORDERINGS: dict[str, Ordering] = {
     "year": Ordering("year", (T.year, T.id), ("int", "int"), nullable=True),
     "added": Ordering("added", (T.added_at, T.id), ("datetime", "int")),
     "duration": Ordering("duration", (T.duration, T.id), ("float", "int"), nullable=True),
-    "bpm": Ordering("bpm", (F.bpm, T.id), ("float", "int"), nullable=True),
+    # Tracks without a tempo: an anti-join walking tracks by id, which stops after a page
+    # (the LEFT JOIN's "bpm IS NULL" would join all of both tables first).
+    "bpm": Ordering(
+        "bpm",
+        (F.bpm, T.id),
+        ("float", "int"),
+        nullable=True,
+        null_filter=~exists().where(_F2.c.track_id == T.id, _F2.c.bpm.is_not(None)),
+    ),
 }
 
 
@@ -126,8 +137,8 @@ def _uses_features(query: TrackListQuery) -> bool:
     )
 
 
-def filters(query: TrackListQuery) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of a track listing (features columns need the features join)."""
+def track_filters(query: TrackListQuery) -> list[ColumnElement[bool]]:
+    """The conditions of a track listing on the ``tracks`` table itself."""
     where: list[ColumnElement[bool]] = [PRESENT]
     if query.artist is not None:
         where.append(credited(query.artist, "artist"))
@@ -149,6 +160,12 @@ def filters(query: TrackListQuery) -> list[ColumnElement[bool]]:
     since = since_utc(query.added_since)
     if since is not None:
         where.append(T.added_at >= since)
+    return where
+
+
+def feature_filters(query: TrackListQuery) -> list[ColumnElement[bool]]:
+    """The conditions of a track listing on its analysis (they need the features join)."""
+    where: list[ColumnElement[bool]] = []
     if query.bpm_min is not None:
         where.append(F.bpm >= query.bpm_min)
     if query.bpm_max is not None:
@@ -158,6 +175,41 @@ def filters(query: TrackListQuery) -> list[ColumnElement[bool]]:
     if query.compatible_with is not None:
         where.append(F.camelot_key.in_(compatible(query.compatible_with)))
     return where
+
+
+def _adapted(ordering: Ordering, adapter: ClauseAdapter) -> Ordering:
+    return replace(
+        ordering,
+        columns=tuple(adapter.traverse(column) for column in ordering.columns),
+        null_filter=adapter.traverse(ordering.null_filter) if ordering.null_filter is not None else None,
+    )
+
+
+def page_source(query: TrackListQuery) -> tuple[Select[Any], Ordering]:
+    """The rows a track listing pages through (id and sort keys) and its ordering.
+
+    An artist, composer or album filter picks few tracks: those are found first, behind an
+    optimisation fence (``OFFSET 0``), then sorted, so the planner never walks a whole sort
+    index for them (it would, for an artist it thinks has thousands of tracks).
+    """
+    ordering = ORDERINGS[query.sort]
+    where = track_filters(query)
+    tracks_from: Any = Track.__table__
+    if query.artist is not None or query.composer is not None or query.album is not None:
+        selected = select(Track.__table__).where(*where).offset(0).subquery("selected")
+        adapter = ClauseAdapter(selected)
+        ordering = _adapted(ordering, adapter)
+        tracks_from, where = selected, []
+    row_id = tracks_from.c.id
+    source = tracks_from
+    if _uses_features(query):
+        source = tracks_from.outerjoin(TrackAudioFeatures.__table__, F.track_id == row_id)
+    base = (
+        select(row_id.label("id"), *key_columns(ordering))
+        .select_from(source)
+        .where(and_(true(), *where, *feature_filters(query)))
+    )
+    return base, ordering
 
 
 def listing_name(query: TrackListQuery) -> str:
@@ -178,13 +230,7 @@ async def list_tracks(
     conn: AsyncConnection, query: TrackListQuery, position: Position | None, secret: bytes
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of tracks as items, and the cursor of the next page (None at the end)."""
-    ordering = ORDERINGS[query.sort]
-    source = (
-        Track.__table__.outerjoin(TrackAudioFeatures.__table__, F.track_id == T.id)
-        if _uses_features(query)
-        else Track.__table__
-    )
-    base = select(T.id.label("id"), *key_columns(ordering)).select_from(source).where(and_(*filters(query)))
+    base, ordering = page_source(query)
     page: Page = await fetch_page(
         conn,
         base,

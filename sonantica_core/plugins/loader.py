@@ -20,6 +20,7 @@ from __future__ import annotations
 import traceback
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -51,6 +52,9 @@ def load_plugins(
 ) -> PluginManager:
     """Load the plugins ``settings.plugins_config`` enables.
 
+    Without any plugins.toml (the file is absent), every installed plugin is
+    enabled with its default configuration.
+
     ``candidates`` replaces discovery through entry points (tests and embedders
     pass plugin objects this way). ``environ`` is where ``{ env = "..." }``
     values are read (default: ``os.environ``). Raises ``ConfigError`` only for a
@@ -62,6 +66,11 @@ def load_plugins(
     installed: dict[str, list[Candidate]] = defaultdict(list)
     for candidate in discover() if candidates is None else candidates:
         installed[candidate.name].append(candidate)
+
+    if candidates is None and not Path(settings.plugins_file).exists():
+        # No plugins.toml at all: what is installed runs, with its defaults. With a
+        # plugins.toml, exactly the plugins it lists run.
+        sections = {name: {} for name in installed}
 
     for name, found in sorted(installed.items()):
         section = sections.get(name)
