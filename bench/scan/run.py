@@ -48,8 +48,14 @@ def generate(root: Path, count: int) -> list[Path]:
 
         path = folder / f"{track + 1:02d} Track {n}.{SPECS[fmt].extension}"
         spec = AudioSpec(duration=0.2, frequency=220.0 + (n % 500), sample_rate=48000 if fmt == "opus" else 44100)
-        tags = {"title": f"Track {n}", "artist": artist, "album": f"Album {album:05d}", "tracknumber": track + 1,
-                "date": str(1960 + n % 60), "genre": ["Rock", "Jazz", "Electronic", "Classical"][n % 4]}
+        tags = {
+            "title": f"Track {n}",
+            "artist": artist,
+            "album": f"Album {album:05d}",
+            "tracknumber": track + 1,
+            "date": str(1960 + n % 60),
+            "genre": ["Rock", "Jazz", "Electronic", "Classical"][n % 4],
+        }
         write_audio(path, fmt, spec, tags=tags)
         paths.append(path)
         if n % 1000 == 999:
@@ -74,22 +80,30 @@ def beets(paths: list[Path], root: Path, work: Path) -> float | None:
     if not beet.exists():
         return None
     config = work / "beets.yaml"
-    config.write_text(f"directory: {work / 'beets-music'}\nlibrary: {work / 'beets.db'}\nimport:\n  copy: no\n  write: no\n")
+    config.write_text(
+        f"directory: {work / 'beets-music'}\nlibrary: {work / 'beets.db'}\nimport:\n  copy: no\n  write: no\n"
+    )
     env = dict(os.environ, BEETSDIR=str(work / "beetsdir"))
     started = time.perf_counter()
-    subprocess.run([str(beet), "-c", str(config), "import", "-A", "-q", str(root)], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(beet), "-c", str(config), "import", "-A", "-q", str(root)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return len(paths) / (time.perf_counter() - started)
 
 
 async def sonantica(root: Path, work: Path) -> tuple[float, float, int, float]:
+    from sonantica_scanner.plugin import plugin as scanner_plugin
+
     from sonantica_core.context import open_context
     from sonantica_core.db import migrate as schema
     from sonantica_core.embedded.postgres import EmbeddedPostgres
     from sonantica_core.embedded.redis import EmbeddedRedis
     from sonantica_core.scanning.scan import run_scan
     from sonantica_core.settings import load_settings
-    from sonantica_scanner.plugin import plugin as scanner_plugin
 
     data = work / "data"
     postgres, redis = EmbeddedPostgres(data), EmbeddedRedis(data)
@@ -141,14 +155,20 @@ def main() -> None:
     print(f"Sonántica initial scan: {initial:,.0f} files/s ({tracks} tracks); unchanged rescan {rescan:.2f} s")
     rows = [
         ("bare mutagen loop, 1 process (floor)", f"{floor:,.0f} files/s", "1.00×"),
-        ("beets `import -A`", f"{beets_rate:,.0f} files/s" if beets_rate else "skipped",
-         f"{beets_rate / floor:.2f}×" if beets_rate else "—"),
+        (
+            "beets `import -A`",
+            f"{beets_rate:,.0f} files/s" if beets_rate else "skipped",
+            f"{beets_rate / floor:.2f}×" if beets_rate else "—",
+        ),
         ("Sonántica initial scan", f"{initial:,.0f} files/s", f"{initial / floor:.2f}×"),
     ]
     lines = [
-        f"# Scan benchmark ({len(paths):,} generated files, {os.cpu_count()} cores)", "",
-        "| what | speed | vs floor |", "|---|---|---|",
-        *[f"| {a} | {b} | {c} |" for a, b, c in rows], "",
+        f"# Scan benchmark ({len(paths):,} generated files, {os.cpu_count()} cores)",
+        "",
+        "| what | speed | vs floor |",
+        "|---|---|---|",
+        *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+        "",
         f"* Sonántica vs beets: {initial / beets_rate:.1f}×" if beets_rate else "* beets: skipped",
         f"* Unchanged rescan of {len(paths):,} files, end to end: {rescan:.2f} s",
         f"* Peak memory (largest process): {peak:.0f} MiB",

@@ -74,7 +74,12 @@ async def find_duplicate_groups(ctx: CoreContext) -> list[dict[str, Any]]:
     async with ctx.session() as session:
         rows = (
             await session.execute(
-                select(TrackFingerprint.track_id, TrackFingerprint.algorithm, TrackFingerprint.duration, TrackFingerprint.fingerprint)
+                select(
+                    TrackFingerprint.track_id,
+                    TrackFingerprint.algorithm,
+                    TrackFingerprint.duration,
+                    TrackFingerprint.fingerprint,
+                )
                 .join(Track, Track.id == TrackFingerprint.track_id)
                 .where(Track.removed_at.is_(None))
             )
@@ -82,10 +87,9 @@ async def find_duplicate_groups(ctx: CoreContext) -> list[dict[str, Any]]:
         items = [(r.track_id, r.algorithm, r.duration, np.frombuffer(r.fingerprint, dtype=np.uint32)) for r in rows]
         groups = group_duplicates(items)
         ids = [track_id for group in groups for track_id in group]
-        tracks = {
-            t.id: t
-            for t in (await session.execute(select(Track).where(Track.id.in_(ids)))).scalars()
-        } if ids else {}
+        tracks = (
+            {t.id: t for t in (await session.execute(select(Track).where(Track.id.in_(ids)))).scalars()} if ids else {}
+        )
     return [
         {
             "tracks": [

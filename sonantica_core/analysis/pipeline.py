@@ -73,7 +73,8 @@ def run_analyzers(
     """Decode ``path`` once and run every analyzer on it.
 
     Returns ``{analyzer.name: AnalysisResult or the Exception it raised}``; each
-    result has ``track_id`` set. Raises
+    result has ``track_id`` set. Blocks are read-only: analyzers with the same
+    need share them, so one that writes into a block fails alone. Raises
     :class:`~sonantica_core.analysis.errors.AudioDecodeError` when the file is not
     decodable audio (then no analyzer has a result), and ``ValueError`` for two
     analyzers with the same name or a non-positive ``block_seconds``.
@@ -96,19 +97,19 @@ def run_analyzers(
         deriver = FormDeriver(fmt.sample_rate, fmt.channels, fmt.layout)
         running: list[_Running] = []
         for analyzer in analyzers:
-            need = deriver.normalise(analyzer.needs)
-            info = AudioInfo(
-                track_id=track_id,
-                path=Path(path),
-                native_sample_rate=fmt.sample_rate,
-                native_channels=fmt.channels,
-                channel_layout=fmt.layout,
-                duration=fmt.duration,
-                sample_rate=deriver.output_rate(need),
-                channels=deriver.output_channels(need),
-            )
             started = time.process_time()
             try:
+                need = deriver.normalise(analyzer.needs)
+                info = AudioInfo(
+                    track_id=track_id,
+                    path=Path(path),
+                    native_sample_rate=fmt.sample_rate,
+                    native_channels=fmt.channels,
+                    channel_layout=fmt.layout,
+                    duration=fmt.duration,
+                    sample_rate=deriver.output_rate(need),
+                    channels=deriver.output_channels(need),
+                )
                 session = analyzer.start(info)
             except Exception as exc:
                 results[analyzer.name] = _note(exc, analyzer.name, "start")
@@ -117,6 +118,9 @@ def run_analyzers(
             seconds[analyzer.name] += time.process_time() - started
 
         def feed_all(form_of: dict[AudioNeed, np.ndarray | None]) -> None:
+            for block in form_of.values():
+                if block is not None:
+                    block.flags.writeable = False  # shared by every analyzer with that need
             for item in list(running):
                 block = form_of.get(item.need)
                 if block is None or len(block) == 0:

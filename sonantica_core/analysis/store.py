@@ -129,9 +129,7 @@ async def upsert_features(session: Any, track_id: int, features: Mapping[str, An
 
 
 async def _store_extras(session: Any, track_id: int, analyzer: str, extras: Mapping[str, str]) -> None:
-    rows = [
-        {"track_id": track_id, "key": str(k)[:100], "value": str(v), "source": analyzer} for k, v in extras.items()
-    ]
+    rows = [{"track_id": track_id, "key": str(k)[:100], "value": str(v), "source": analyzer} for k, v in extras.items()]
     if not rows:
         return
     stmt = insert(TrackMetadata).values(rows)
@@ -154,7 +152,11 @@ async def _store_fingerprint(session: Any, track_id: int, analyzer: str, version
     if duration is None:
         duration = await session.scalar(select(Track.duration).where(Track.id == track_id))
     stmt = insert(TrackFingerprint).values(
-        track_id=track_id, algorithm=f"{analyzer}@{version}", fingerprint=codes.tobytes(), duration=duration, coarse=coarse
+        track_id=track_id,
+        algorithm=f"{analyzer}@{version}",
+        fingerprint=codes.tobytes(),
+        duration=duration,
+        coarse=coarse,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[TrackFingerprint.track_id],
@@ -185,8 +187,10 @@ async def finish_albums(ctx: CoreContext, track_id: int, analyzers: Sequence[Ana
         if album_id is None:
             return []
         members = (
-            await session.execute(select(Track.id).where(Track.album_id == album_id, Track.removed_at.is_(None)))
-        ).scalars().all()
+            (await session.execute(select(Track.id).where(Track.album_id == album_id, Track.removed_at.is_(None))))
+            .scalars()
+            .all()
+        )
         for analyzer in album_analyzers:
             rows = (
                 await session.execute(
@@ -200,7 +204,9 @@ async def finish_albums(ctx: CoreContext, track_id: int, analyzers: Sequence[Ana
             ).all()
             if len(rows) != len(members):
                 continue  # not every track is analysed yet
-            results = [AnalysisResult(state=json.loads(row.state) if row.state else {}, track_id=row.track_id) for row in rows]
+            results = [
+                AnalysisResult(state=json.loads(row.state) if row.state else {}, track_id=row.track_id) for row in rows
+            ]
             try:
                 values = analyzer.finish_album(results) or {}
             except Exception:

@@ -32,7 +32,9 @@ async def analyze_track(track_id: int, force: bool = False) -> None:
                 return
         async with ctx.session() as session:
             track = (
-                await session.execute(select(Track.root, Track.relative_path, Track.removed_at).where(Track.id == track_id))
+                await session.execute(
+                    select(Track.root, Track.relative_path, Track.removed_at).where(Track.id == track_id)
+                )
             ).one_or_none()
         if track is None or track.removed_at is not None:
             return

@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("paths", nargs="*", metavar="PATH", help="music folders (MEDIA_PATH)")
     flags["paths"] = "MEDIA_PATH"
     parser.add_argument(
-        "--nginx-secret", action="store_true",
+        "--nginx-secret",
+        action="store_true",
         help="print only the secret for nginx's secure_link_md5 (signed stream URLs) and exit",
     )
     parser.set_defaults(handler=lambda args: run(settings_from_args(args, flags), nginx_secret=args.nginx_secret))

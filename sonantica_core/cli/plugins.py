@@ -41,15 +41,23 @@ def run(settings: Settings, *, as_json: bool = False) -> int:
         console.print(f"No plugins installed or enabled (plugins file: {settings.plugins_file}).")
     else:
         table = Table(
-            "plugin", "version", "status", "hooks", "detail",
-            title=f"Plugins (contract {contract_version_text()}, {settings.plugins_file})", title_justify="left",
+            "plugin",
+            "version",
+            "status",
+            "hooks",
+            "detail",
+            title=f"Plugins (contract {contract_version_text()}, {settings.plugins_file})",
+            title_justify="left",
         )
         for record in records:
             style = _STYLES.get(record.status, "red")
             detail = record.error or _detail(record.owned_paths, record.migrations)
             table.add_row(
-                Text(record.name), Text(record.version or "—"), Text(str(record.status), style=style),
-                Text("\n".join(record.hooks) or "—"), Text(detail or ""),
+                Text(record.name),
+                Text(record.version or "—"),
+                Text(str(record.status), style=style),
+                Text("\n".join(record.hooks) or "—"),
+                Text(detail or ""),
             )
         console.print(table)
     return 1 if manager.failed() else 0

@@ -48,8 +48,11 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace)
     from sonantica_core.scanning.scan import ScanAlreadyRunning, run_scan
 
     ctx = await open_context(
-        settings, secret_key=ensure_secret_key(settings), postgres_url=services.postgres_url,
-        redis_url=services.redis_url, pool_size=4,
+        settings,
+        secret_key=ensure_secret_key(settings),
+        postgres_url=services.postgres_url,
+        redis_url=services.redis_url,
+        pool_size=4,
     )
     try:
         if args.problems:
@@ -60,8 +63,12 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace)
         if not scanners:
             raise CommandFailed("no scanner plugin is enabled (see plugins.toml): nothing can read the files")
         with Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=False,
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
         ) as bar:
             task = bar.add_task("walking", total=None)
 
@@ -87,8 +94,10 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace)
 async def _list_problems(ctx) -> int:  # type: ignore[no-untyped-def]
     async with ctx.session() as session:
         rows = (
-            await session.execute(select(ScanProblemRow).order_by(ScanProblemRow.root, ScanProblemRow.relative_path))
-        ).scalars().all()
+            (await session.execute(select(ScanProblemRow).order_by(ScanProblemRow.root, ScanProblemRow.relative_path)))
+            .scalars()
+            .all()
+        )
     if not rows:
         console.print("[green]✓[/] no problems: every file was read")
         return 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import asyncio
+import contextlib
 import getpass
 import os
 import sys
@@ -88,7 +88,9 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace,
                 else:
                     table = Table("id", "username", "role", "created")
                     for user in await list_users(session):
-                        table.add_row(str(user.id), user.username, user.role, user.created_at.strftime("%Y-%m-%d %H:%M"))
+                        table.add_row(
+                            str(user.id), user.username, user.role, user.created_at.strftime("%Y-%m-%d %H:%M")
+                        )
                     console.print(table)
             except UserError as exc:
                 raise CommandFailed(str(exc), status=2) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import signal
@@ -38,9 +39,7 @@ def lower_priority(niceness: int = 10) -> Callable[[], None]:
         parent_death()
         os.nice(niceness)
         if hasattr(os, "SCHED_IDLE"):
-            try:
+            with contextlib.suppress(OSError):
                 os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-            except OSError:
-                pass
 
     return preexec

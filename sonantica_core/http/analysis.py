@@ -68,13 +68,23 @@ async def analysis(request: Request) -> JSONResponse:
     async with ctx.session() as session:
         features = await session.get(TrackAudioFeatures, track_id)
         states = (
-            await session.execute(select(TrackAnalysis).where(TrackAnalysis.track_id == track_id).order_by(TrackAnalysis.analyzer))
-        ).scalars().all()
-        extras = (
-            await session.execute(
-                select(TrackMetadata).where(TrackMetadata.track_id == track_id, TrackMetadata.source != "tags")
+            (
+                await session.execute(
+                    select(TrackAnalysis).where(TrackAnalysis.track_id == track_id).order_by(TrackAnalysis.analyzer)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
+        extras = (
+            (
+                await session.execute(
+                    select(TrackMetadata).where(TrackMetadata.track_id == track_id, TrackMetadata.source != "tags")
+                )
+            )
+            .scalars()
+            .all()
+        )
     enabled = {a.name: a.version for a in queue.enabled_analyzers(ctx)}
     return JSONResponse(
         {
@@ -107,7 +117,10 @@ async def waveform(request: Request) -> Response:
     except FileNotFoundError:
         status = await queue.request_analysis(ctx, track_id)
         raise ApiError(
-            404, "the waveform is not computed yet; analysis is queued", code="not_analyzed", details={"analysis": status}
+            404,
+            "the waveform is not computed yet; analysis is queued",
+            code="not_analyzed",
+            details={"analysis": status},
         ) from None
     etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}

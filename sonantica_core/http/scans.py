@@ -77,7 +77,9 @@ async def start_scan(request: Request) -> JSONResponse:
             raise ApiError(422, "roots must be a list of media root names", code="invalid")
         unknown = sorted(set(roots) - known)
         if unknown:
-            raise ApiError(422, f"unknown media roots: {', '.join(unknown)}", code="invalid", details={"known": sorted(known)})
+            raise ApiError(
+                422, f"unknown media roots: {', '.join(unknown)}", code="invalid", details={"known": sorted(known)}
+            )
     if not known:
         raise ApiError(409, "no music folders are configured (MEDIA_PATH)", code="no_media_roots")
     run_id = await request_scan(ctx, requested_by=current_user(request).id, roots=roots)

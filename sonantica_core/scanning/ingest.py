@@ -39,7 +39,9 @@ log = logging.getLogger("sonantica.scan")
 
 def _upsert(table: Any, key: list[str], set_: dict[str, Any]) -> Any:
     stmt = insert(table)
-    return stmt.on_conflict_do_update(index_elements=key, set_={k: v(stmt) if callable(v) else v for k, v in set_.items()})
+    return stmt.on_conflict_do_update(
+        index_elements=key, set_={k: v(stmt) if callable(v) else v for k, v in set_.items()}
+    )
 
 
 _ARTIST_UPSERT = _upsert(Artist.__table__, ["key"], {"name": lambda s: s.excluded.name}).returning(
@@ -69,11 +71,43 @@ _PROBLEM_UPSERT = _upsert(
 _TRACK_INSERT = insert(Track.__table__).returning(Track.__table__.c.id, sort_by_parameter_order=True)
 #: The columns a scan writes (others, such as search columns, are kept by triggers).
 TRACK_SCAN_COLUMNS = (
-    "root", "relative_path", "size", "mtime_ns", "content_hash", "container", "codec", "sample_rate", "bit_depth",
-    "channels", "bitrate", "duration", "lossless", "title", "title_folded", "artist", "album_id", "track_number",
-    "track_total", "disc_number", "disc_total", "date", "original_date", "year", "composer", "label", "isrc",
-    "musicbrainz_track_id", "musicbrainz_recording_id", "lyrics", "tag_track_gain", "tag_track_peak",
-    "tag_album_gain", "tag_album_peak", "tags_guessed", "cover_hash", "removed_at",
+    "root",
+    "relative_path",
+    "size",
+    "mtime_ns",
+    "content_hash",
+    "container",
+    "codec",
+    "sample_rate",
+    "bit_depth",
+    "channels",
+    "bitrate",
+    "duration",
+    "lossless",
+    "title",
+    "title_folded",
+    "artist",
+    "album_id",
+    "track_number",
+    "track_total",
+    "disc_number",
+    "disc_total",
+    "date",
+    "original_date",
+    "year",
+    "composer",
+    "label",
+    "isrc",
+    "musicbrainz_track_id",
+    "musicbrainz_recording_id",
+    "lyrics",
+    "tag_track_gain",
+    "tag_track_peak",
+    "tag_album_gain",
+    "tag_album_peak",
+    "tags_guessed",
+    "cover_hash",
+    "removed_at",
 )
 _TRACK_UPDATE = (
     update(Track.__table__)

@@ -226,7 +226,7 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
                 changed=tuple(sorted(set(ingestor.outcome.changed))),
                 moved=tuple(ingestor.outcome.moved),
                 removed=tuple(really_removed),
-            )
+            ),
         )
     stale = sorted(set(ingestor.outcome.moved) | set(ingestor.outcome.changed) | set(really_removed))
     if stale:

@@ -105,3 +105,24 @@ def test_no_analyzers_still_checks_the_file(flac_file: Path, tmp_path: Path):
     bad.write_bytes(b"not audio at all" * 100)
     with pytest.raises(AudioDecodeError):
         run_analyzers(bad, 1, [])
+
+
+def test_blocks_are_read_only_and_shared_safely(flac_file: Path, stereo_song: np.ndarray):
+    class Scribbler(Recorder):
+        def start(self, info):
+            session = super().start(info)
+            session.feed = lambda block: block.fill(0.0)
+            return session
+
+    clean = Recorder("clean")
+    results = run_analyzers(flac_file, 1, [Scribbler("scribbler"), clean])
+    assert isinstance(results["scribbler"], ValueError)  # assignment destination is read-only
+    np.testing.assert_allclose(clean.audio(), stereo_song, atol=1.5 / 32768)
+
+
+def test_an_analyzer_with_a_bad_need_fails_alone(flac_file: Path):
+    odd = Recorder("odd")
+    odd.needs = "22 kHz please"
+    results = run_analyzers(flac_file, 1, [odd, Recorder("fine", keep=False)])
+    assert isinstance(results["odd"], Exception)
+    assert isinstance(results["fine"], AnalysisResult)

@@ -88,7 +88,9 @@ async def _add_tracks(ctx, names: Sequence[str], album: bool = True) -> list[int
         album_id = None
         if album:
             album_id = (
-                await session.execute(insert(Album).values(key="test:a", title="A", title_folded="a").returning(Album.id))
+                await session.execute(
+                    insert(Album).values(key="test:a", title="A", title_folded="a").returning(Album.id)
+                )
             ).scalar_one()
         ids = []
         for n, name in enumerate(names):
@@ -96,8 +98,17 @@ async def _add_tracks(ctx, names: Sequence[str], album: bool = True) -> list[int
                 (
                     await session.execute(
                         insert(Track)
-                        .values(root="music", relative_path=name, size=1, mtime_ns=0, content_hash=f"h{n}-{name}",
-                                title=name, title_folded=name, album_id=album_id, track_number=n + 1)
+                        .values(
+                            root="music",
+                            relative_path=name,
+                            size=1,
+                            mtime_ns=0,
+                            content_hash=f"h{n}-{name}",
+                            title=name,
+                            title_folded=name,
+                            album_id=album_id,
+                            track_number=n + 1,
+                        )
                         .returning(Track.id)
                     )
                 ).scalar_one()
@@ -127,7 +138,9 @@ async def test_results_are_stored_per_analyzer_and_a_failure_is_contained(plugin
         assert {"key": "frames", "value": "44100", "source": "peak"} in body["extras"]
         waveform = await core.client.get(f"/api/tracks/{first}/waveform")
         assert waveform.status_code == 200 and waveform.json() == {"version": 2, "data": [0, 1]}
-        again = await core.client.get(f"/api/tracks/{first}/waveform", headers={"If-None-Match": waveform.headers["etag"]})
+        again = await core.client.get(
+            f"/api/tracks/{first}/waveform", headers={"If-None-Match": waveform.headers["etag"]}
+        )
         assert again.status_code == 304
 
         await core.run_task(analyze_track, second)
@@ -145,7 +158,9 @@ async def test_missing_file_is_recorded_as_failure_not_crash(plugin_app, music: 
         (track,) = await _add_tracks(core.ctx, ["gone.flac"], album=False)
         await core.run_task(analyze_track, track)
         async with core.ctx.session() as session:
-            rows = (await session.execute(select(TrackAnalysis.analyzer, TrackAnalysis.status, TrackAnalysis.error))).all()
+            rows = (
+                await session.execute(select(TrackAnalysis.analyzer, TrackAnalysis.status, TrackAnalysis.error))
+            ).all()
         assert {r.analyzer for r in rows} == {"peak", "broken"}
         assert all(r.status == "failed" and "missing" in r.error for r in rows)
 
@@ -198,7 +213,7 @@ async def test_analysis_ready_event_reaches_the_event_stream(plugin_app, music: 
         assert received[0]["track_id"] == track and received[0]["analyzers"] == ["peak"]
 
 
-PLUGIN_MODULE = '''
+PLUGIN_MODULE = """
 from sonantica_core.plugins import Plugin, hookimpl
 import sys
 sys.path.insert(0, {tests!r})
@@ -215,7 +230,7 @@ class P(Plugin):
         return [Slow()]
 
 plugin = P()
-'''
+"""
 
 
 @pytest.mark.slow
@@ -223,11 +238,11 @@ async def test_a_played_track_is_analysed_before_a_backlog_of_500(
     make_settings, database_url: str, redis_url: str, music: Path, tmp_path: Path
 ) -> None:
     """500 tracks wait in the low queue; the one a listener plays goes first."""
-    from sonantica_core.context import open_context
-    from sonantica_core.tasks import PriorityRedisBroker, Priority, send
     from taskiq import async_shared_broker
 
     from sonantica_core.analysis.tasks import analyze_track
+    from sonantica_core.context import open_context
+    from sonantica_core.tasks import Priority, PriorityRedisBroker, send
 
     support = tmp_path / "support"
     support.mkdir()
@@ -250,19 +265,28 @@ async def test_a_played_track_is_analysed_before_a_backlog_of_500(
 
         env = {k: v for k, v in os.environ.items() if k not in {s.env for s in SETTINGS}}
         env.update(
-            POSTGRES_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(tmp_path / "data"), SECRET_KEY="k" * 40,
-            MEDIA_PATH=f"music={music}", PLUGINS_FILE=str(plugins_toml), LOG_LEVEL="WARNING",
+            POSTGRES_URL=database_url,
+            REDIS_URL=redis_url,
+            DATA_DIR=str(tmp_path / "data"),
+            SECRET_KEY="k" * 40,
+            MEDIA_PATH=f"music={music}",
+            PLUGINS_FILE=str(plugins_toml),
+            LOG_LEVEL="WARNING",
             PYTHONPATH=os.pathsep.join([str(support), env.get("PYTHONPATH", "")]),
         )
         worker = subprocess.Popen(
-            [sys.executable, "-c",
-             "import importlib.metadata, sys;"
-             "from sonantica_core.testing import register_plugin;"
-             "import prioritytest_plugin;"
-             "from sonantica_core.cli.main import main;"
-             "ctx = register_plugin(prioritytest_plugin.plugin); ctx.__enter__();"
-             "sys.exit(main(['worker']))"],
-            env=env, cwd=tmp_path,
+            [
+                sys.executable,
+                "-c",
+                "import importlib.metadata, sys;"
+                "from sonantica_core.testing import register_plugin;"
+                "import prioritytest_plugin;"
+                "from sonantica_core.cli.main import main;"
+                "ctx = register_plugin(prioritytest_plugin.plugin); ctx.__enter__();"
+                "sys.exit(main(['worker']))",
+            ],
+            env=env,
+            cwd=tmp_path,
         )
         try:
             deadline = time.monotonic() + 120
@@ -275,8 +299,10 @@ async def test_a_played_track_is_analysed_before_a_backlog_of_500(
                 await asyncio.sleep(0.2)
             async with ctx.session() as session:
                 order = (
-                    await session.execute(text("SELECT track_id FROM track_analysis ORDER BY analyzed_at, track_id"))
-                ).scalars().all()
+                    (await session.execute(text("SELECT track_id FROM track_analysis ORDER BY analyzed_at, track_id")))
+                    .scalars()
+                    .all()
+                )
         finally:
             worker.terminate()
             worker.wait(30)

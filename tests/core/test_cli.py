@@ -21,7 +21,12 @@ def run_cli(database_url: str, redis_url: str, tmp_path: Path):
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "sonantica_core", *args],
-            env=env, input=stdin, capture_output=True, text=True, timeout=120, cwd=tmp_path,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
         )
 
     return run
@@ -73,9 +78,15 @@ def test_doctor_reports_services(run_cli) -> None:
 
 def test_doctor_flags_unreachable_services(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {s.env for s in SETTINGS}}
-    env.update(POSTGRES_URL="postgresql://nobody@127.0.0.1:1/none", REDIS_URL="redis://127.0.0.1:1/0", DATA_DIR=str(tmp_path))
+    env.update(
+        POSTGRES_URL="postgresql://nobody@127.0.0.1:1/none", REDIS_URL="redis://127.0.0.1:1/0", DATA_DIR=str(tmp_path)
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "sonantica_core", "doctor"], env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "sonantica_core", "doctor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
         cwd=tmp_path,
     )
     assert result.returncode == 1

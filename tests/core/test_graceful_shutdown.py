@@ -41,7 +41,11 @@ def test_sigterm_lets_a_download_in_flight_finish(tmp_path: Path) -> None:
     env.update(DATA_DIR=str(base / "data"), WORKERS="1", LOG_LEVEL="WARNING", SHUTDOWN_GRACE="30", WATCH="false")
     server = subprocess.Popen(
         [sys.executable, "-m", "sonantica_core", "serve", str(music), "--port", str(port)],
-        env=env, cwd=base, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        cwd=base,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -54,7 +58,12 @@ def test_sigterm_lets_a_download_in_flight_finish(tmp_path: Path) -> None:
                 time.sleep(0.2)
         add = subprocess.run(
             [sys.executable, "-m", "sonantica_core", "user", "add", "ana", "--admin", "--password-stdin"],
-            input="a long password\n", env=env, cwd=base, capture_output=True, text=True, timeout=60,
+            input="a long password\n",
+            env=env,
+            cwd=base,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert add.returncode == 0, add.stderr
         token = httpx.post(f"{url}/api/auth/login", json={"username": "ana", "password": "a long password"}).json()[

@@ -50,7 +50,8 @@ async def test_embeddings_get_an_hnsw_cosine_index_per_model(core) -> None:
     async with core.session() as session:
         await session.execute(
             text(
-                "INSERT INTO tracks (id, root, relative_path, size, mtime_ns, content_hash, title, title_folded) VALUES "
+                "INSERT INTO tracks (id, root, relative_path, size, mtime_ns, content_hash, title, title_folded) "
+                "VALUES "
                 "(1, 'm', 'a.flac', 1, 1, 'h1', 'a', 'a'), (2, 'm', 'b.flac', 1, 1, 'h2', 'b', 'b'),"
                 "(3, 'm', 'c.flac', 1, 1, 'h3', 'c', 'c')"
             )

@@ -36,7 +36,9 @@ BAD_SETTINGS = [
 
 
 @pytest.mark.parametrize(
-    ("env", "setting", "reason"), BAD_SETTINGS, ids=[case[1] + ":" + next(iter(case[0].values())) for case in BAD_SETTINGS]
+    ("env", "setting", "reason"),
+    BAD_SETTINGS,
+    ids=[case[1] + ":" + next(iter(case[0].values())) for case in BAD_SETTINGS],
 )
 def test_bad_setting_is_refused_with_its_name(env: dict[str, str], setting: str, reason: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:

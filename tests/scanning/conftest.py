@@ -23,9 +23,11 @@ def library(library_template: LibraryManifest, tmp_path: Path) -> LibraryManifes
 
     target = tmp_path / "music"
     shutil.copytree(library_template.root, target, symlinks=True)
-    for path in target.rglob("*"):  # copytree keeps mode 000 files unreadable; keep it so
+    for _path in target.rglob("*"):  # copytree keeps mode 000 files unreadable; keep it so
         pass
-    library_template_copy = LibraryManifest(root=target, files=dict(library_template.files), problems=dict(library_template.problems))
+    library_template_copy = LibraryManifest(
+        root=target, files=dict(library_template.files), problems=dict(library_template.problems)
+    )
     return library_template_copy
 
 

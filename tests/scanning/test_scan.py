@@ -74,10 +74,17 @@ async def test_albums_are_grouped_right(scan_ctx, scanners, library) -> None:
         double = by_title["Double Album"]
         assert len(double) == 1, "a two-disc album is one album"
         discs = (
-            await session.execute(
-                select(Track.disc_number).where(Track.album_id == double[0].id).distinct().order_by(Track.disc_number)
+            (
+                await session.execute(
+                    select(Track.disc_number)
+                    .where(Track.album_id == double[0].id)
+                    .distinct()
+                    .order_by(Track.disc_number)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         assert discs == [1, 2]
         assert "戦場のメリークリスマス" in by_title and "Группа крови" in by_title and "Homogénic" in by_title
 
@@ -121,7 +128,9 @@ async def test_move_rename_and_retag_keeps_the_track_and_its_history(scan_ctx, s
     root = library.root
     original = root / "Moving" / "Old Name.flac"
     original.parent.mkdir()
-    write_audio(original, "flac", AudioSpec(duration=0.3, frequency=777.0), tags={"title": "Before", "artist": "Someone"})
+    write_audio(
+        original, "flac", AudioSpec(duration=0.3, frequency=777.0), tags={"title": "Before", "artist": "Someone"}
+    )
     await run_scan(scan_ctx, scanners)
     before = (await _tracks(scan_ctx))["Moving/Old Name.flac"]
     user_id = await _play(scan_ctx, before.id)
@@ -142,7 +151,11 @@ async def test_move_rename_and_retag_keeps_the_track_and_its_history(scan_ctx, s
     assert track.id == before.id
     assert (track.title, track.artist) == ("After", "Someone Else")
     async with scan_ctx.session() as session:
-        history = (await session.execute(select(PlaybackHistory.track_id).where(PlaybackHistory.user_id == user_id))).scalars().all()
+        history = (
+            (await session.execute(select(PlaybackHistory.track_id).where(PlaybackHistory.user_id == user_id)))
+            .scalars()
+            .all()
+        )
     assert history == [before.id]
 
 
@@ -159,7 +172,9 @@ async def test_deleted_file_leaves_the_library_and_comes_back_with_its_id(scan_c
     gone = (await _tracks(scan_ctx))[path]
     assert gone.removed_at is not None
     async with scan_ctx.session() as session:
-        plays = (await session.execute(select(PlaybackHistory).where(PlaybackHistory.track_id == track.id))).scalars().all()
+        plays = (
+            (await session.execute(select(PlaybackHistory).where(PlaybackHistory.track_id == track.id))).scalars().all()
+        )
     assert len(plays) == 1, "history stays"
 
     (library.root / "Restored").mkdir()
@@ -173,7 +188,9 @@ async def test_deleted_file_leaves_the_library_and_comes_back_with_its_id(scan_c
 async def test_changed_file_is_reread_and_fixed_bad_file_is_cleared(scan_ctx, scanners, library) -> None:
     await run_scan(scan_ctx, scanners)
     bad = next(p for p, prob in library.problems.items() if prob.kind == "empty")
-    write_audio(library.root / bad, "flac" if bad.endswith(".flac") else "mp3", AudioSpec(duration=0.2), tags={"title": "Fixed"})
+    write_audio(
+        library.root / bad, "flac" if bad.endswith(".flac") else "mp3", AudioSpec(duration=0.2), tags={"title": "Fixed"}
+    )
     result = await run_scan(scan_ctx, scanners)
     assert result.added == 1
     async with scan_ctx.session() as session:
@@ -186,8 +203,12 @@ async def test_same_title_by_different_artists_stays_two_albums(scan_ctx, scanne
     for artist in ("Alpha", "Beta"):
         folder = library.root / artist / "Greatest Hits"
         folder.mkdir(parents=True)
-        write_audio(folder / "01.flac", "flac", AudioSpec(duration=0.2, frequency=300.0 + len(artist)),
-                    tags={"title": "Hit", "artist": artist, "album": "Greatest Hits", "tracknumber": 1})
+        write_audio(
+            folder / "01.flac",
+            "flac",
+            AudioSpec(duration=0.2, frequency=300.0 + len(artist)),
+            tags={"title": "Hit", "artist": artist, "album": "Greatest Hits", "tracknumber": 1},
+        )
     await run_scan(scan_ctx, scanners)
     async with scan_ctx.session() as session:
         albums = (await session.execute(select(Album).where(Album.title == "Greatest Hits"))).scalars().all()
@@ -195,9 +216,9 @@ async def test_same_title_by_different_artists_stays_two_albums(scan_ctx, scanne
 
 
 async def test_scan_publishes_progress_events(scan_ctx, scanners) -> None:
-    from sonantica_core.events import subscribe
-
     import asyncio
+
+    from sonantica_core.events import subscribe
 
     received: list[dict] = []
 
@@ -221,7 +242,9 @@ async def test_scan_publishes_progress_events(scan_ctx, scanners) -> None:
 async def test_scanning_never_writes_to_the_media_root(scan_ctx, scanners, library) -> None:
     def snapshot() -> dict[str, tuple[int, int]]:
         return {
-            str(p): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in Path(library.root).rglob("*") if not p.is_symlink()
+            str(p): (p.lstat().st_size, p.lstat().st_mtime_ns)
+            for p in Path(library.root).rglob("*")
+            if not p.is_symlink()
         }
 
     before = snapshot()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sonantica_core.context import CoreContext
 from sonantica_core.contract import Scanner
 from sonantica_core.plugins import Plugin, PluginConfig, hookimpl
-
 from sonantica_scanner import __version__
 from sonantica_scanner.scanner import MutagenScanner
 
