@@ -9,7 +9,12 @@ album is one album; equal titles by different artists stay apart.
 from __future__ import annotations
 
 from sonantica_core.contract import TagInfo
-from sonantica_core.library.folding import fold
+import functools
+
+from sonantica_core.library.folding import fold as _fold
+
+#: Folding is pure and names repeat across a library: remember recent ones.
+fold = functools.lru_cache(maxsize=65536)(_fold)
 
 VARIOUS_ARTISTS = "Various Artists"
 

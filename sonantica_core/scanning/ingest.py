@@ -31,8 +31,8 @@ from sonantica_core.db.library import (
     TrackArtist,
     TrackGenre,
 )
-from sonantica_core.library.folding import fold
 from sonantica_core.scanning import grouping
+from sonantica_core.scanning.grouping import fold
 
 log = logging.getLogger("sonantica.scan")
 
@@ -214,6 +214,8 @@ class Ingestor:
         self.storage = storage
         #: audio hash → tracks whose file is gone (missing this scan, or removed earlier)
         self.orphans: dict[str, list[KnownTrack]] = {}
+        #: Paths with a recorded problem (cleared when the file reads).
+        self.problem_paths: set[tuple[str, str]] = set()
         self.outcome = IngestOutcome()
 
     def add_orphans(self, tracks: Iterable[KnownTrack]) -> None:
@@ -227,7 +229,7 @@ class Ingestor:
             await self._record_problems(problems)
         if not scanned:
             return
-        await self._clear_problems(scanned)
+        await self._clear_problems([s for s in scanned if (s.root, s.relative_path) in self.problem_paths])
         artist_ids = await self._upsert_artists(scanned)
         album_ids = await self._upsert_albums(scanned, artist_ids)
         genre_ids = await self._upsert_genres(scanned)
@@ -346,12 +348,14 @@ class Ingestor:
     async def _link(
         self, track_ids: Sequence[tuple[int, ScannedFile]], artist_ids: dict[str, int], genre_ids: dict[str, int]
     ) -> None:
-        ids = [track_id for track_id, _ in track_ids]
-        await self.session.execute(delete(TrackArtist).where(TrackArtist.track_id.in_(ids)))
-        await self.session.execute(delete(TrackGenre).where(TrackGenre.track_id.in_(ids)))
-        await self.session.execute(
-            delete(TrackMetadata).where(TrackMetadata.track_id.in_(ids), TrackMetadata.source == "tags")
-        )
+        new = set(self.outcome.added)
+        ids = [track_id for track_id, _ in track_ids if track_id not in new]  # new tracks have no links yet
+        if ids:
+            await self.session.execute(delete(TrackArtist).where(TrackArtist.track_id.in_(ids)))
+            await self.session.execute(delete(TrackGenre).where(TrackGenre.track_id.in_(ids)))
+            await self.session.execute(
+                delete(TrackMetadata).where(TrackMetadata.track_id.in_(ids), TrackMetadata.source == "tags")
+            )
         artists, genres, extras = [], [], []
         for track_id, item in track_ids:
             tags = item.tags
@@ -435,6 +439,8 @@ class Ingestor:
             )
 
     async def _clear_problems(self, scanned: Sequence[ScannedFile]) -> None:
+        if not scanned:
+            return
         for root in {s.root for s in scanned}:
             paths = [s.relative_path for s in scanned if s.root == root]
             await self.session.execute(

@@ -180,6 +180,7 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
     ingestor = Ingestor(None, known, ctx.storage)  # type: ignore[arg-type]
     ingestor.add_orphans(missing)
     ingestor.add_orphans(removed)
+    ingestor.problem_paths = set(problem_stats)
     stat_by_key = {(s.root, s.relative_path): (s.size, s.mtime_ns) for s in to_read}
     problem_keys: dict[tuple[str, str], tuple[int, int]] = {}
 
