@@ -15,41 +15,46 @@ import asyncpg
 
 from sonantica_core.library.folding import fold
 
+
+def _words(text: str, separator: str | None = None) -> list[str]:
+    return text.split(separator)
+
+
 WORDS = {
-    "en": (
+    "en": _words(
         "love night light heart dream fire rain river blue black white gold silver shadow song dance "
         "summer winter city road home star sky ocean morning evening stone glass garden wild broken "
         "electric golden secret silent lonely sweet little last first young old hollow distant open"
-    ).split(),
-    "eu": (
+    ),
+    "eu": _words(
         "corazón canción noche día amor música sueño fuego lágrimas mañana été rêve lumière cœur "
         "étoile fenêtre übermorgen träume straße mädchen schön grüße søndag ærlig ölüm şarkı "
         "noël façade déjà señorita pájaro niño acción ciudad été mañana"
-    ).split(),
-    "ja": "夜 東京 雨 恋 桜 空 夢 月 花 海 風 光 星 君 僕 歌 涙 朝 青い 白い さくら ひかり ありがとう こころ".split(),
-    "ru": (
+    ),
+    "ja": _words("夜 東京 雨 恋 桜 空 夢 月 花 海 風 光 星 君 僕 歌 涙 朝 青い 白い さくら ひかり ありがとう こころ"),
+    "ru": _words(
         "ночь любовь звезда город река небо песня зима весна осень ёлка мёд лёд солнце ветер дорога "
         "море берёза огонь тишина"
-    ).split(),
+    ),
 }
 FIRST = {
-    "en": "John Mary Paul Anna David Laura Chris Emma Tom Grace Nick Ruth".split(),
-    "eu": "José Zoë Ólafur Åsa Françoise Søren Łukasz Dvořák Jürgen Mónica Ìñigo Ægir".split(),
-    "ja": "龍一 ヒカル 譲 林檎 ひばり 晴臣 陽水 美雪".split(),
-    "ru": "Пётр Алёна Сергей Наталья Фёдор Юлия Артём Ольга".split(),
+    "en": _words("John Mary Paul Anna David Laura Chris Emma Tom Grace Nick Ruth"),
+    "eu": _words("José Zoë Ólafur Åsa Françoise Søren Łukasz Dvořák Jürgen Mónica Ìñigo Ægir"),
+    "ja": _words("龍一 ヒカル 譲 林檎 ひばり 晴臣 陽水 美雪"),
+    "ru": _words("Пётр Алёна Сергей Наталья Фёдор Юлия Артём Ольга"),
 }
 LAST = {
-    "en": "Smith Jones Taylor Brown Wilson Evans Walker Hughes Green Hall".split(),
-    "eu": "García Müller Núñez Sørensen Dvořáková Brontë Gómez Öberg Łęcki Çelik".split(),
-    "ja": "坂本 宇多田 久石 椎名 美空 細野 井上 中島".split(),
-    "ru": "Чайковский Рахманинов Шостакович Земфирова Цой Высоцкий Пугачёва Лазарев".split(),
+    "en": _words("Smith Jones Taylor Brown Wilson Evans Walker Hughes Green Hall"),
+    "eu": _words("García Müller Núñez Sørensen Dvořáková Brontë Gómez Öberg Łęcki Çelik"),
+    "ja": _words("坂本 宇多田 久石 椎名 美空 細野 井上 中島"),
+    "ru": _words("Чайковский Рахманинов Шостакович Земфирова Цой Высоцкий Пугачёва Лазарев"),
 }
-GENRES = (
-    "Rock Pop Jazz Classical Electronic Hip-Hop Folk Blues Metal Punk Soul Funk Reggae Ambient "
-    "Techno House Country Latin Bossa Nova J-Pop Chanson Schlager Indie Trip-Hop Drum & Bass "
-    "Opera Baroque Disco Gospel Grunge Ska Synthwave Lo-Fi Flamenco Tango Fado Городской романс "
-    "Enka K-Pop Soundtrack"
-).split(" ")
+GENRES = _words(
+    "Rock|Pop|Jazz|Classical|Electronic|Hip-Hop|Folk|Blues|Metal|Punk|Soul|Funk|Reggae|Ambient|Techno|House|"
+    "Country|Latin|Bossa Nova|J-Pop|Chanson|Schlager|Indie|Trip-Hop|Drum & Bass|Opera|Baroque|Disco|Gospel|"
+    "Grunge|Ska|Synthwave|Lo-Fi|Flamenco|Tango|Fado|Городской романс|Enka|K-Pop|Soundtrack",
+    "|",
+)
 FAMOUS = ["Björk", "Ludwig van Beethoven", "坂本龍一", "Пётр Чайковский", "Sigur Rós", "Mötley Crüe"]
 FORMATS = [
     ("flac", "flac", True, 16, 44100, 900_000),
@@ -129,7 +134,9 @@ async def generate(conn: asyncpg.Connection, sizes: Sizes = Sizes(), seed: int =
             "year", "date", "disc_total", "created_at", "updated_at",
         ],
     )
-    await conn.copy_records_to_table("album_artists", records=album_artists, columns=["album_id", "artist_id", "position"])
+    await conn.copy_records_to_table(
+        "album_artists", records=album_artists, columns=["album_id", "artist_id", "position"]
+    )
 
     tracks, credits, track_genres, features = [], [], [], []
     album_of = [rng.randint(1, sizes.albums) if rng.random() < 0.99 else None for _ in range(sizes.tracks)]
@@ -163,10 +170,8 @@ async def generate(conn: asyncpg.Connection, sizes: Sizes = Sizes(), seed: int =
         for slot, genre in enumerate(dict.fromkeys(rng.randint(1, len(genres)) for _ in range(rng.randint(1, 2)))):
             track_genres.append((track_id, genre, slot))
         if rng.random() < 0.8:
-            number_key = rng.randint(1, 12)
-            features.append(
-                (track_id, round(rng.uniform(60, 180), 1), f"{number_key}{rng.choice('AB')}", round(rng.uniform(-18, -5), 2))
-            )
+            camelot = f"{rng.randint(1, 12)}{rng.choice('AB')}"
+            features.append((track_id, round(rng.uniform(60, 180), 1), camelot, round(rng.uniform(-18, -5), 2)))
     await conn.copy_records_to_table(
         "tracks",
         records=tracks,

@@ -20,7 +20,7 @@ def frame_to_array(frame: av.AudioFrame) -> np.ndarray:
     packed or planar). Integer samples are scaled to [-1, 1).
     """
     raw = frame.to_ndarray()
-    channels = frame.layout.nb_channels
+    channels = len(frame.layout.channels)
     n = frame.samples
     # Planar: (channels, frames), transposed as a view; packed: interleaved frames.
     source = raw.T if frame.format.is_planar else raw.reshape(n, channels)

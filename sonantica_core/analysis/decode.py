@@ -84,10 +84,10 @@ class AudioDecoder:
         self._raw_layout = layout.name
         if any(c.name == "NONE" for c in layout.channels):
             # Unspecified channel order (a WAV without a channel mask): FFmpeg's default.
-            layout = av.AudioLayout(default_layout(layout.nb_channels))
+            layout = av.AudioLayout(default_layout(len(layout.channels)))
         self.format = StreamFormat(
             sample_rate=int(first.sample_rate),
-            channels=layout.nb_channels,
+            channels=len(layout.channels),
             layout=layout.name,
             channel_names=tuple(c.name for c in layout.channels),
             codec=self._stream.codec_context.name,
@@ -121,7 +121,7 @@ class AudioDecoder:
     def _same_format(self, frame: av.AudioFrame) -> bool:
         return (
             frame.sample_rate == self.format.sample_rate
-            and frame.layout.nb_channels == self.format.channels
+            and len(frame.layout.channels) == self.format.channels
             and frame.layout.name == self._raw_layout
         )
 

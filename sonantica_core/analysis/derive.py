@@ -30,7 +30,7 @@ class StreamResampler:
         self.in_rate = in_rate
         self.out_rate = out_rate
         self.layout = layout
-        self._channels = av.AudioLayout(layout).nb_channels
+        self._channels = len(av.AudioLayout(layout).channels)
         self._resampler = av.AudioResampler(format="fltp", layout=layout, rate=out_rate)
 
     def _collect(self, frames: list[av.AudioFrame]) -> np.ndarray:

@@ -19,9 +19,9 @@ from sonantica_core.context import CoreContext
 from sonantica_core.db.analysis import TrackFingerprint
 from sonantica_core.db.library import Track
 
-MAX_BIT_ERROR_RATE = 0.2
-MAX_OFFSET = 12  # sub-fingerprints either way (Chromaprint: about 1.5 s)
-MIN_OVERLAP = 16
+MAX_BIT_ERROR_RATE = 0.15
+MAX_OFFSET = 100  # sub-fingerprints either way (Chromaprint: about 12 s)
+MIN_OVERLAP = 40
 DURATION_TOLERANCE = 2.5  # seconds
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)

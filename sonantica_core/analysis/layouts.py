@@ -24,6 +24,6 @@ def channel_names(layout: str, channels: int) -> tuple[str, ...]:
         except (ValueError, TypeError, av.error.FFmpegError):
             continue
         names = tuple(c.name for c in parsed.channels)
-        if parsed.nb_channels == channels and "NONE" not in names:
+        if len(names) == channels and "NONE" not in names:
             return names
     return tuple(f"C{i}" for i in range(channels))

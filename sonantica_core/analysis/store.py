@@ -146,7 +146,7 @@ def _store_artifacts(storage: DerivedStorage, track_id: int, analyzer: str, arti
 
 
 async def _store_fingerprint(session: Any, track_id: int, analyzer: str, version: int, result: AnalysisResult) -> None:
-    codes = np.asarray(result.fingerprint, dtype=np.uint32)
+    codes = np.asarray(result.fingerprint, dtype=np.int64).astype(np.uint32)  # signed or not: the same 32 bits
     coarse = int(codes[: min(len(codes), 8)].astype(np.uint64).sum() % (2**62)) if len(codes) else None
     duration = result.features.get("duration") if isinstance(result.features.get("duration"), float) else None
     if duration is None:

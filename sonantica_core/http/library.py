@@ -8,12 +8,11 @@ cover and waveform; durations are seconds. See ``docs/api.md``.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.openapi import api_doc
-from sonantica_core.http.reading import page_response, path_id, position, read_only, secret
+from sonantica_core.http.reading import FastJSONResponse, page_response, path_id, position, read_only, secret
 from sonantica_core.http.util import core
 from sonantica_core.library import albums, artists, genres, schemas, tracks
 from sonantica_core.library.params import (
@@ -37,7 +36,7 @@ _LIST_ERRORS = {400: "The cursor cannot be used (damaged, or from another listin
     responses=_LIST_ERRORS,
     headers={"Link": 'The next page, as <url>; rel="next" (absent on the last page).'},
 )
-async def list_tracks(request: Request) -> JSONResponse:
+async def list_tracks(request: Request) -> FastJSONResponse:
     query = parse_query(TrackListQuery, request)
     start = position(request, tracks.listing_name(query), tracks.ORDERINGS[query.sort], query.cursor)
     async with read_only(request) as conn:
@@ -53,13 +52,13 @@ async def list_tracks(request: Request) -> JSONResponse:
     response=schemas.TrackDetail,
     responses={404: "No such track in the library"},
 )
-async def get_track(request: Request) -> JSONResponse:
+async def get_track(request: Request) -> FastJSONResponse:
     track_id = path_id(request, "track_id", "track")
     async with read_only(request) as conn:
         track = await tracks.get_track(conn, track_id)
     if track is None:
         raise ApiError(404, f"no track with id {track_id} in the library")
-    return JSONResponse(track)
+    return FastJSONResponse(track)
 
 
 @api_doc(
@@ -71,7 +70,7 @@ async def get_track(request: Request) -> JSONResponse:
     responses=_LIST_ERRORS,
     headers={"Link": 'The next page, as <url>; rel="next" (absent on the last page).'},
 )
-async def list_albums(request: Request) -> JSONResponse:
+async def list_albums(request: Request) -> FastJSONResponse:
     query = parse_query(AlbumListQuery, request)
     start = position(request, f"albums:{query.sort}:{query.order}", albums.ORDERINGS[query.sort], query.cursor)
     async with read_only(request) as conn:
@@ -87,13 +86,13 @@ async def list_albums(request: Request) -> JSONResponse:
     response=schemas.AlbumDetail,
     responses={404: "No such album in the library"},
 )
-async def get_album(request: Request) -> JSONResponse:
+async def get_album(request: Request) -> FastJSONResponse:
     album_id = path_id(request, "album_id", "album")
     async with read_only(request) as conn:
         album = await albums.get_album(conn, album_id)
     if album is None:
         raise ApiError(404, f"no album with id {album_id} in the library")
-    return JSONResponse(album)
+    return FastJSONResponse(album)
 
 
 @api_doc(
@@ -105,7 +104,7 @@ async def get_album(request: Request) -> JSONResponse:
     responses=_LIST_ERRORS,
     headers={"Link": 'The next page, as <url>; rel="next" (absent on the last page).'},
 )
-async def list_artists(request: Request) -> JSONResponse:
+async def list_artists(request: Request) -> FastJSONResponse:
     query = parse_query(ArtistListQuery, request)
     listing = f"artists:{query.sort}:{query.order}:{query.role}"
     start = position(request, listing, artists.ORDERINGS[query.sort], query.cursor)
@@ -122,13 +121,13 @@ async def list_artists(request: Request) -> JSONResponse:
     response=schemas.ArtistDetail,
     responses={404: "No such artist in the library"},
 )
-async def get_artist(request: Request) -> JSONResponse:
+async def get_artist(request: Request) -> FastJSONResponse:
     artist_id = path_id(request, "artist_id", "artist")
     async with read_only(request) as conn:
         artist = await artists.get_artist(conn, artist_id)
     if artist is None:
         raise ApiError(404, f"no artist with id {artist_id} in the library")
-    return JSONResponse(artist)
+    return FastJSONResponse(artist)
 
 
 @api_doc(
@@ -140,7 +139,7 @@ async def get_artist(request: Request) -> JSONResponse:
     responses=_LIST_ERRORS,
     headers={"Link": 'The next page, as <url>; rel="next" (absent on the last page).'},
 )
-async def list_genres(request: Request) -> JSONResponse:
+async def list_genres(request: Request) -> FastJSONResponse:
     query = parse_query(GenreListQuery, request)
     start = position(request, f"genres:{query.sort}:{query.order}", genres.ORDERINGS[query.sort], query.cursor)
     async with read_only(request) as conn:

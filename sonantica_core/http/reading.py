@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -16,6 +17,14 @@ from sonantica_core.http.util import core
 from sonantica_core.library.cursor import CursorError, cursor_key
 from sonantica_core.library.keyset import Ordering, Position, read_cursor
 from sonantica_core.library.params import MAX_ID
+
+
+class FastJSONResponse(JSONResponse):
+    """JSON made by orjson: several times faster than the standard library for long listings.
+    (NaN and infinities become null; the library's items never hold them anyway.)"""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 @asynccontextmanager
@@ -51,7 +60,9 @@ def position(request: Request, listing: str, ordering: Ordering, cursor: str | N
         raise ApiError(400, f"cursor: {exc}", code="bad_cursor") from None
 
 
-def page_response(request: Request, items: list[dict[str, Any]], next_cursor: str | None, limit: int) -> JSONResponse:
+def page_response(
+    request: Request, items: list[dict[str, Any]], next_cursor: str | None, limit: int
+) -> FastJSONResponse:
     """``{"items", "next", "limit"}``; ``next`` (and a ``Link`` header) keep every other parameter."""
     next_url = None
     headers = {}
@@ -59,4 +70,4 @@ def page_response(request: Request, items: list[dict[str, Any]], next_cursor: st
         query = [(key, value) for key, value in request.query_params.multi_items() if key != "cursor"]
         next_url = f"{request.url.path}?{urlencode([*query, ('cursor', next_cursor)])}"
         headers["Link"] = f'<{next_url}>; rel="next"'
-    return JSONResponse({"items": items, "next": next_url, "limit": limit}, headers=headers)
+    return FastJSONResponse({"items": items, "next": next_url, "limit": limit}, headers=headers)

@@ -7,11 +7,10 @@ Chinese (no spaces) and Cyrillic. How it works: :mod:`sonantica_core.library.sea
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sonantica_core.http.openapi import api_doc
-from sonantica_core.http.reading import read_only
+from sonantica_core.http.reading import FastJSONResponse, read_only
 from sonantica_core.library import schemas
 from sonantica_core.library.params import SearchQuery, parse_query
 from sonantica_core.library.search import search
@@ -30,11 +29,11 @@ from sonantica_core.library.search import search
     query=SearchQuery,
     response=schemas.SearchResults,
 )
-async def search_library(request: Request) -> JSONResponse:
+async def search_library(request: Request) -> FastJSONResponse:
     query = parse_query(SearchQuery, request)
     async with read_only(request) as conn:
         result = await search(conn, query.q, query.limit)
-    return JSONResponse(result.as_json())
+    return FastJSONResponse(result.as_json())
 
 
 routes = [Route("/api/search", search_library, methods=["GET", "HEAD"])]

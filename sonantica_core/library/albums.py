@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, Subquery, and_, any_, func, literal, select, true, union
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Integer,
+    Select,
+    Subquery,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    true,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sonantica_core.db.library import Album, AlbumArtist, Artist, Track, TrackGenre
 from sonantica_core.library import present, tracks
-from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns
+from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns, page_statement
 from sonantica_core.library.params import AlbumListQuery, since_utc
 
 A, T = Album.__table__.c, Track.__table__.c
@@ -25,10 +41,10 @@ ORDERINGS: dict[str, Ordering] = {
 
 
 def album_artists_column(album_id: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``[[artist id, name], ...]`` of an album's album artists, in tag order."""
+    """``[{"id", "name"}, ...]``: an album's album artists, in tag order."""
     aa, ar = AlbumArtist.__table__.c, Artist.__table__.c
     return (
-        select(func.json_agg(aggregate_order_by(func.json_build_array(ar.id, ar.name), aa.position), type_=JSON))
+        select(tracks.refs(ar.id, ar.name, aa.position))
         .select_from(AlbumArtist.__table__.join(Artist.__table__, ar.id == aa.artist_id))
         .where(aa.album_id == album_id)
         .scalar_subquery()
@@ -95,28 +111,42 @@ def by_album_artist(artist_id: ColumnElement[Any] | int) -> ColumnElement[bool]:
     return A.id.in_(linked)
 
 
-def filters(query: AlbumListQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.artist is not None:
-        where.append(by_album_artist(query.artist))
+def _in_genre(parameter: str) -> ColumnElement[bool]:
+    tg = TrackGenre.__table__.c
+    with_genre = (
+        select(T.album_id)
+        .select_from(Track.__table__.join(TrackGenre.__table__, tg.track_id == T.id))
+        .where(tg.genre_id == any_(tracks.genre_ids(parameter)), tracks.PRESENT)
+    )
+    return A.id.in_(with_genre)
+
+
+#: The filters of an album listing, by the bind parameter that carries each one's value.
+_FILTERS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "artist": lambda: by_album_artist(bindparam("artist", type_=BigInteger)),
+    "genre_id": lambda: _in_genre("genre_id"),
+    "genre_name": lambda: _in_genre("genre_name"),
+    "year_from": lambda: A.year >= bindparam("year_from", type_=Integer),
+    "year_to": lambda: A.year <= bindparam("year_to", type_=Integer),
+    "compilation": lambda: A.compilation == bindparam("compilation", type_=Boolean),
+    "added_since": lambda: A.created_at >= bindparam("added_since", type_=DateTime(timezone=True)),
+}
+
+
+def filter_values(query: AlbumListQuery) -> dict[str, Any]:
+    """The filters a listing asks for, by bind parameter, with their values."""
+    values = {
+        name: getattr(query, name)
+        for name in ("artist", "year_from", "year_to", "compilation")
+        if getattr(query, name) is not None
+    }
     if query.genre is not None:
-        tg = TrackGenre.__table__.c
-        in_genre = (
-            select(T.album_id)
-            .select_from(Track.__table__.join(TrackGenre.__table__, tg.track_id == T.id))
-            .where(tg.genre_id == any_(tracks.genre_ids(query.genre)), tracks.PRESENT)
-        )
-        where.append(A.id.in_(in_genre))
-    if query.year_from is not None:
-        where.append(A.year >= query.year_from)
-    if query.year_to is not None:
-        where.append(A.year <= query.year_to)
-    if query.compilation is not None:
-        where.append(A.compilation.is_(query.compilation))
+        name, value = tracks.genre_parameter(query.genre)
+        values[name] = value
     since = since_utc(query.added_since)
     if since is not None:
-        where.append(A.created_at >= since)
-    return where
+        values["added_since"] = since
+    return values
 
 
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
@@ -125,24 +155,32 @@ def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     return select(*ITEM_COLUMNS, *keys).select_from(page.join(FROM, A.id == page.c.id)).order_by(*order)
 
 
+def page_source(sort: str, filters: frozenset[str] = frozenset()) -> Select[Any]:
+    """The albums an album listing pages through (id and sort keys), for the filters named."""
+    where = [_FILTERS[name]() for name in sorted(filters)]
+    return select(A.id.label("id"), *key_columns(ORDERINGS[sort])).select_from(LISTED).where(and_(true(), *where))
+
+
+@lru_cache(maxsize=256)
+def _statement(sort: str, descending: bool, filters: frozenset[str], phase: int, with_after: bool) -> Select[Any]:
+    return page_statement(page_source(sort, filters), ORDERINGS[sort], descending, phase, with_after, hydrate)
+
+
 async def list_albums(
     conn: AsyncConnection, query: AlbumListQuery, position: Position | None, secret: bytes
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of albums as items, and the next cursor."""
-    ordering = ORDERINGS[query.sort]
-    base: Select[Any] = (
-        select(A.id.label("id"), *key_columns(ordering)).select_from(LISTED).where(and_(true(), *filters(query)))
-    )
+    values = filter_values(query)
+    filters, descending = frozenset(values), query.order == "desc"
     page = await fetch_page(
         conn,
-        base,
-        ordering,
-        descending=query.order == "desc",
+        lambda phase, with_after: _statement(query.sort, descending, filters, phase, with_after),
+        values,
+        ORDERINGS[query.sort],
         position=position,
         limit=query.limit,
         secret=secret,
         listing=f"albums:{query.sort}:{query.order}",
-        hydrate=hydrate,
     )
     return [present.album_item(row) for row in page.rows], page.next_cursor
 
@@ -152,25 +190,25 @@ def track_order() -> tuple[ColumnElement[Any], ...]:
     return (T.disc_number.asc().nulls_first(), T.track_number.asc().nulls_last(), T.title_folded, T.id)
 
 
+DETAIL = (
+    select(*ITEM_COLUMNS, A.original_date, A.musicbrainz_release_id, A.musicbrainz_release_group_id)
+    .select_from(FROM)
+    .where(A.id == bindparam("album_id", type_=BigInteger), IN_LIBRARY)
+)
+TRACKS = (
+    select(*tracks.ITEM_COLUMNS)
+    .select_from(tracks.FROM)
+    .where(T.album_id == bindparam("album_id", type_=BigInteger), tracks.PRESENT)
+    .order_by(*track_order())
+)
+
+
 async def get_album(conn: AsyncConnection, album_id: int) -> dict[str, Any] | None:
     """An album with its tracks in disc and track order, or None."""
-    row = (
-        await conn.execute(
-            select(*ITEM_COLUMNS, A.original_date, A.musicbrainz_release_id, A.musicbrainz_release_group_id)
-            .select_from(FROM)
-            .where(A.id == album_id, IN_LIBRARY)
-        )
-    ).first()
+    row = (await conn.execute(DETAIL, {"album_id": album_id})).first()
     if row is None:
         return None
-    track_rows = (
-        await conn.execute(
-            select(*tracks.ITEM_COLUMNS)
-            .select_from(tracks.FROM)
-            .where(T.album_id == album_id, tracks.PRESENT)
-            .order_by(*track_order())
-        )
-    ).all()
+    track_rows = (await conn.execute(TRACKS, {"album_id": album_id})).all()
     items = [present.track_item(track) for track in track_rows]
     genres: dict[int, dict[str, Any]] = {}
     for item in items:
@@ -190,14 +228,11 @@ async def get_album(conn: AsyncConnection, album_id: int) -> dict[str, Any] | No
     return album
 
 
-async def albums_of(conn: AsyncConnection, where: ColumnElement[bool]) -> list[dict[str, Any]]:
-    """Albums in the library matching ``where``, by year then title."""
-    rows = (
-        await conn.execute(
-            select(*ITEM_COLUMNS)
-            .select_from(FROM)
-            .where(IN_LIBRARY, where)
-            .order_by(A.year.asc().nulls_last(), A.title_folded, A.id)
-        )
-    ).all()
-    return [present.album_item(row) for row in rows]
+def albums_where(where: ColumnElement[bool]) -> Select[Any]:
+    """Album items in the library matching ``where``, by year then title."""
+    return (
+        select(*ITEM_COLUMNS)
+        .select_from(FROM)
+        .where(IN_LIBRARY, where)
+        .order_by(A.year.asc().nulls_last(), A.title_folded, A.id)
+    )

@@ -4,14 +4,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, any_, func, literal, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sonantica_core.db.library import Album, Artist, Track, TrackArtist, TrackGenre
 from sonantica_core.library import albums, present, tracks
-from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns
+from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns, page_statement
 from sonantica_core.library.params import ArtistListQuery
 
 AR, AL, T = Artist.__table__.c, Album.__table__.c, Track.__table__.c
@@ -86,21 +100,26 @@ def listed(role: str) -> Any:
     return Artist.__table__.join(presence(AR.id, role), true())
 
 
-def filters(query: ArtistListQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if query.genre is not None:
-        tg = TrackGenre.__table__.c
-        in_genre = (
-            select(TA.artist_id)
-            .select_from(
-                TrackArtist.__table__.join(TrackGenre.__table__, tg.track_id == TA.track_id).join(
-                    Track.__table__, T.id == TA.track_id
-                )
+def _in_genre(parameter: str) -> ColumnElement[bool]:
+    tg = TrackGenre.__table__.c
+    with_genre = (
+        select(TA.artist_id)
+        .select_from(
+            TrackArtist.__table__.join(TrackGenre.__table__, tg.track_id == TA.track_id).join(
+                Track.__table__, T.id == TA.track_id
             )
-            .where(tg.genre_id == any_(tracks.genre_ids(query.genre)), tracks.PRESENT)
         )
-        where.append(AR.id.in_(in_genre))
-    return where
+        .where(tg.genre_id == any_(tracks.genre_ids(parameter)), tracks.PRESENT)
+    )
+    return AR.id.in_(with_genre)
+
+
+def filter_values(query: ArtistListQuery) -> dict[str, Any]:
+    """The filters a listing asks for, by bind parameter, with their values."""
+    if query.genre is None:
+        return {}
+    name, value = tracks.genre_parameter(query.genre)
+    return {name: value}
 
 
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
@@ -113,39 +132,60 @@ def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     )
 
 
+def page_source(sort: str, role: str, filters: frozenset[str] = frozenset()) -> Select[Any]:
+    """The artists an artist listing pages through (id and sort keys), for the filters named."""
+    base = select(AR.id.label("id"), *key_columns(ORDERINGS[sort])).select_from(listed(role))
+    return base.where(and_(true(), *(_in_genre(name) for name in sorted(filters))))
+
+
+@lru_cache(maxsize=128)
+def _statement(
+    sort: str, role: str, descending: bool, filters: frozenset[str], phase: int, with_after: bool
+) -> Select[Any]:
+    return page_statement(page_source(sort, role, filters), ORDERINGS[sort], descending, phase, with_after, hydrate)
+
+
 async def list_artists(
     conn: AsyncConnection, query: ArtistListQuery, position: Position | None, secret: bytes
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of artists as items, and the next cursor."""
-    ordering = ORDERINGS[query.sort]
-    base = select(AR.id.label("id"), *key_columns(ordering)).select_from(listed(query.role))
-    base = base.where(and_(true(), *filters(query)))
+    values = filter_values(query)
+    filters, descending = frozenset(values), query.order == "desc"
     page = await fetch_page(
         conn,
-        base,
-        ordering,
-        descending=query.order == "desc",
+        lambda phase, with_after: _statement(query.sort, query.role, descending, filters, phase, with_after),
+        values,
+        ORDERINGS[query.sort],
         position=position,
         limit=query.limit,
         secret=secret,
         listing=f"artists:{query.sort}:{query.order}:{query.role}",
-        hydrate=hydrate,
     )
     return [present.artist_item(row) for row in page.rows], page.next_cursor
 
 
+_ARTIST_ID = bindparam("artist_id", type_=BigInteger)
+_OWN = albums.by_album_artist(_ARTIST_ID)
+DETAIL = select(*ITEM_COLUMNS).select_from(listed("any")).where(AR.id == _ARTIST_ID)
+ALBUMS = albums.albums_where(_OWN)
+#: Albums they play on that are not theirs: compilations, other artists' albums.
+APPEARANCES = albums.albums_where(
+    and_(
+        AL.id.in_(select(T.album_id).where(T.id.in_(_credited(_ARTIST_ID, "artist")), T.album_id.is_not(None))),
+        ~_OWN,
+    )
+)
+COMPOSED = select(func.count()).select_from(_credited(_ARTIST_ID, "composer").subquery())
+
+
 async def get_artist(conn: AsyncConnection, artist_id: int) -> dict[str, Any] | None:
     """An artist with their albums and the other albums they play on, or None."""
-    row = (
-        await conn.execute(select(*ITEM_COLUMNS).select_from(listed("any")).where(AR.id == artist_id))
-    ).first()
+    params = {"artist_id": artist_id}
+    row = (await conn.execute(DETAIL, params)).first()
     if row is None:
         return None
-    own = albums.by_album_artist(artist_id)
-    plays_on = select(T.album_id).where(T.id.in_(_credited(artist_id, "artist")), T.album_id.is_not(None))
     artist = present.artist_item(row)
-    artist["albums"] = await albums.albums_of(conn, own)
-    artist["appearances"] = await albums.albums_of(conn, and_(AL.id.in_(plays_on), ~own))
-    composed = select(func.count()).select_from(_credited(artist_id, "composer").subquery())
-    artist["composed_track_count"] = (await conn.execute(composed)).scalar_one()
+    artist["albums"] = [present.album_item(album) for album in (await conn.execute(ALBUMS, params)).all()]
+    artist["appearances"] = [present.album_item(album) for album in (await conn.execute(APPEARANCES, params)).all()]
+    artist["composed_track_count"] = (await conn.execute(COMPOSED, params)).scalar_one()
     return artist

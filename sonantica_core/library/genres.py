@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import MutableMapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Subquery, func, literal, select, true
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sonantica_core.db.library import Genre, Track, TrackGenre
 from sonantica_core.library import present, tracks
-from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns
+from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns, page_statement
 from sonantica_core.library.params import GenreListQuery
 
 G, TG, T = Genre.__table__.c, TrackGenre.__table__.c, Track.__table__.c
@@ -59,6 +60,12 @@ def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=8)
+def _statement(descending: bool, phase: int, with_after: bool) -> Select[Any]:
+    base = select(G.id.label("id"), *key_columns(ORDERINGS["name"])).select_from(LISTED)
+    return page_statement(base, ORDERINGS["name"], descending, phase, with_after, hydrate)
+
+
 async def list_genres(
     conn: AsyncConnection,
     query: GenreListQuery,
@@ -67,20 +74,17 @@ async def list_genres(
     cache: MutableMapping[str, Any],
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of genres as items, and the next cursor."""
-    ordering = ORDERINGS[query.sort]
+    descending = query.order == "desc"
     page = await fetch_page(
         conn,
-        select(G.id.label("id"), *key_columns(ordering)).select_from(LISTED),
-        ordering,
-        descending=query.order == "desc",
+        lambda phase, with_after: _statement(descending, phase, with_after),
+        {},
+        ORDERINGS[query.sort],
         position=position,
         limit=query.limit,
         secret=secret,
         listing=f"genres:{query.sort}:{query.order}",
-        hydrate=hydrate,
     )
     stats = await genre_stats(conn, cache)
-    items = [
-        present.genre_item(row.id, row.name, *stats.get(row.id, (0, 0))) for row in page.rows
-    ]
+    items = [present.genre_item(row.id, row.name, *stats.get(row.id, (0, 0))) for row in page.rows]
     return items, page.next_cursor

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, Subquery, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, Subquery, bindparam, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sonantica_core.library.cursor import CursorError, decode_cursor, encode_cursor
@@ -108,14 +108,20 @@ def key_columns(ordering: Ordering) -> list[ColumnElement[Any]]:
 
 
 def phase_query(
-    base: Select[Any], ordering: Ordering, descending: bool, phase: int, after: tuple[Any, ...] | None, limit: int
+    base: Select[Any],
+    ordering: Ordering,
+    descending: bool,
+    phase: int,
+    after: Sequence[Any] | None,
+    limit: int | ColumnElement[int],
 ) -> Select[Any]:
-    """The rows of one phase of a page, ``after`` a key (or from the start), in order."""
+    """The rows of one phase of a page, ``after`` a key (values or bind parameters, or None
+    for the start), in order."""
     columns = ordering.columns
     if phase == 2:
         stmt = base.where(ordering.null_filter if ordering.null_filter is not None else columns[0].is_(None))
         if after is not None:
-            stmt = stmt.where(ordering.id_column < after[0] if descending else ordering.id_column > after[0])
+            stmt = stmt.where(ordering.id_column < after[-1] if descending else ordering.id_column > after[-1])
         return _ordered(stmt, (ordering.id_column,), descending).limit(limit)
     stmt = base.where(columns[0].is_not(None)) if ordering.nullable else base
     if after is not None:
@@ -135,31 +141,49 @@ def page_order(page: Subquery, ordering: Ordering, descending: bool, phase: int)
     return [page.c[name].desc() if descending else page.c[name].asc() for name in names]
 
 
+def page_statement(
+    base: Select[Any], ordering: Ordering, descending: bool, phase: int, with_after: bool, hydrate: Hydrate
+) -> Select[Any]:
+    """The whole statement of one phase of a page, with bind parameters ``limit`` and
+    ``after_0``, ``after_1``, ... (the last row's key): build it once, run it often."""
+    after = None
+    if with_after:
+        columns = ordering.columns[-1:] if phase == 2 else ordering.columns
+        after = [bindparam(f"after_{i}", type_=column.type) for i, column in enumerate(columns)]
+    page = phase_query(base, ordering, descending, phase, after, bindparam("limit", type_=Integer)).subquery("page")
+    return hydrate(page, page_order(page, ordering, descending, phase))
+
+
+#: ``statement(phase, with_after)``: the (memoised) statement of a page phase.
+StatementFor = Callable[[int, bool], Select[Any]]
+
+
 async def fetch_page(
     conn: AsyncConnection,
-    base: Select[Any],
+    statement: StatementFor,
+    params: dict[str, Any],
     ordering: Ordering,
     *,
-    descending: bool,
     position: Position | None,
     limit: int,
     secret: bytes,
     listing: str,
-    hydrate: Hydrate,
 ) -> Page:
     """One page: up to ``limit`` items in ``ordering`` and the next cursor.
 
-    ``base`` selects the candidate rows with their ``_k`` columns (:func:`key_columns`) and
-    only cheap filters; the page is cut from it by the index, then ``hydrate`` builds the
-    items of just those rows. Hydrated rows must carry the page's ``_k`` columns.
+    ``statement`` gives the statement of a phase (see :func:`page_statement`): its page is
+    cut from the candidate rows by the index, then only those rows are made into items.
+    ``params`` are the values of its bind parameters other than the limit and the key.
     """
     phase = position.phase if position else 1
     after = position.key if position else None
     rows: list[Any] = []
 
     async def run(phase: int, after: tuple[Any, ...] | None, wanted: int) -> list[Any]:
-        page = phase_query(base, ordering, descending, phase, after, wanted).subquery("page")
-        return list((await conn.execute(hydrate(page, page_order(page, ordering, descending, phase)))).all())
+        values = {**params, "limit": wanted}
+        if after is not None:
+            values.update({f"after_{i}": value for i, value in enumerate(after)})
+        return list((await conn.execute(statement(phase, after is not None), values)).all())
 
     if phase == 1:
         rows = await run(1, after, limit + 1)

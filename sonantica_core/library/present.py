@@ -69,16 +69,6 @@ def genre_links(genre_id: int) -> dict[str, str]:
     }
 
 
-def credits(raw: list[list[Any]] | None, role: str = "artist") -> list[dict[str, Any]]:
-    """``[[id, name, role], ...]`` (from SQL) → ``[{"id", "name"}]`` of one role, in order."""
-    return [{"id": item[0], "name": item[1]} for item in raw or () if item[2] == role]
-
-
-def named(raw: list[list[Any]] | None) -> list[dict[str, Any]]:
-    """``[[id, name], ...]`` → ``[{"id", "name"}]``."""
-    return [{"id": item[0], "name": item[1]} for item in raw or ()]
-
-
 def audio(row: Any) -> dict[str, Any]:
     return {
         "container": row.container,
@@ -121,13 +111,13 @@ def track_item(row: Any) -> dict[str, Any]:
         "id": row.id,
         "title": row.title,
         "artist": row.artist,
-        "artists": credits(row.credits),
+        "artists": row.credits or [],
         "album": {"id": row.album_id, "title": row.album_title} if row.album_id is not None else None,
         "album_artist": row.album_artist,
         "track_number": row.track_number,
         "disc_number": row.disc_number,
         "year": row.year,
-        "genres": named(row.genres),
+        "genres": row.genres or [],
         "duration": seconds(row.duration),
         "added_at": iso(row.added_at),
         "audio": audio(row),
@@ -142,7 +132,7 @@ def album_item(row: Any) -> dict[str, Any]:
         "id": row.id,
         "title": row.title,
         "artist": row.album_artist,
-        "artists": named(row.artists),
+        "artists": row.artists or [],
         "compilation": row.compilation,
         "year": row.year,
         "date": row.date,

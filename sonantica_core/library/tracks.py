@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Select, Subquery, and_, any_, exists, func, or_, select, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Float,
+    Integer,
+    Select,
+    Subquery,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import ClauseAdapter
@@ -15,7 +35,7 @@ from sonantica_core.db.analysis import TrackAudioFeatures
 from sonantica_core.db.library import Album, Artist, Genre, Track, TrackArtist, TrackGenre
 from sonantica_core.library import present
 from sonantica_core.library.folding import fold
-from sonantica_core.library.keyset import Ordering, Page, Position, fetch_page, key_columns
+from sonantica_core.library.keyset import Ordering, Page, Position, fetch_page, key_columns, page_statement
 from sonantica_core.library.musickeys import compatible
 from sonantica_core.library.params import TrackListQuery, since_utc
 
@@ -47,27 +67,30 @@ ORDERINGS: dict[str, Ordering] = {
 }
 
 
-def credits_column(track_id: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``[[artist id, name, role], ...]`` of a track, artists before composers, in tag order."""
+def refs(
+    id_column: ColumnElement[Any], name_column: ColumnElement[Any], order: ColumnElement[Any]
+) -> ColumnElement[Any]:
+    """``[{"id", "name"}, ...]`` built by PostgreSQL, ready for the answer as it is."""
+    item = func.json_build_object("id", id_column, "name", name_column)
+    return func.json_agg(aggregate_order_by(item, order), type_=JSON)
+
+
+def credits_column(track_id: ColumnElement[Any], role: str) -> ColumnElement[Any]:
+    """``[{"id", "name"}, ...]``: the artists credited on a track in ``role``, in tag order."""
     ta, ar = TrackArtist.__table__.c, Artist.__table__.c
     return (
-        select(
-            func.json_agg(
-                aggregate_order_by(func.json_build_array(ar.id, ar.name, ta.role), ta.role, ta.position),
-                type_=JSON,
-            )
-        )
+        select(refs(ar.id, ar.name, ta.position))
         .select_from(TrackArtist.__table__.join(Artist.__table__, ar.id == ta.artist_id))
-        .where(ta.track_id == track_id)
+        .where(ta.track_id == track_id, ta.role == role)
         .scalar_subquery()
     )
 
 
 def genres_column(track_id: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``[[genre id, name], ...]`` of a track, in tag order."""
+    """``[{"id", "name"}, ...]``: the genres of a track, in tag order."""
     tg, g = TrackGenre.__table__.c, Genre.__table__.c
     return (
-        select(func.json_agg(aggregate_order_by(func.json_build_array(g.id, g.name), tg.position), type_=JSON))
+        select(refs(g.id, g.name, tg.position))
         .select_from(TrackGenre.__table__.join(Genre.__table__, g.id == tg.genre_id))
         .where(tg.track_id == track_id)
         .scalar_subquery()
@@ -103,7 +126,7 @@ ITEM_COLUMNS: tuple[ColumnElement[Any], ...] = (
     F.camelot_key,
     F.loudness_lufs,
     F.replaygain_track_gain,
-    credits_column(T.id).label("credits"),
+    credits_column(T.id, "artist").label("credits"),
     genres_column(T.id).label("genres"),
 )
 
@@ -112,69 +135,75 @@ FROM = Track.__table__.outerjoin(Album.__table__, A.id == T.album_id).outerjoin(
 )
 
 
-def genre_ids(genre: str) -> ColumnElement[Any]:
-    """The genre ids a ``genre`` parameter means (an id, or a name compared folded), as an
-    array computed once per query."""
+def genre_parameter(genre: str) -> tuple[str, Any]:
+    """The bind parameter a ``genre`` value travels as, and its value: ``genre_id`` for
+    digits, else ``genre_name`` (the name folded)."""
+    return ("genre_id", int(genre)) if genre.isdigit() and len(genre) < 19 else ("genre_name", fold(genre))
+
+
+def genre_ids(parameter: str) -> ColumnElement[Any]:
+    """The ids the genre bind parameter ``parameter`` means, as an array computed once per query."""
     g = Genre.__table__.c
-    if genre.isdigit() and len(genre) < 19:
-        return func.array(select(g.id).where(g.id == int(genre)).scalar_subquery())
-    return func.array(select(g.id).where(g.name_folded == fold(genre)).scalar_subquery())
+    if parameter == "genre_id":
+        return func.array(select(g.id).where(g.id == bindparam("genre_id", type_=BigInteger)).scalar_subquery())
+    return func.array(select(g.id).where(g.name_folded == bindparam("genre_name", type_=Text)).scalar_subquery())
 
 
-def credited(artist_id: int, role: str) -> ColumnElement[bool]:
+def credited(role: str) -> ColumnElement[bool]:
+    """The track credits the artist of the bind parameter named ``role`` in that role."""
     ta = TrackArtist.__table__.c
-    return T.id.in_(select(ta.track_id).where(ta.artist_id == artist_id, ta.role == role))
+    return T.id.in_(select(ta.track_id).where(ta.artist_id == bindparam(role, type_=BigInteger), ta.role == role))
 
 
-def in_genre(genre: str) -> ColumnElement[bool]:
+def in_genre(parameter: str) -> ColumnElement[bool]:
     tg = TrackGenre.__table__.c
-    return T.id.in_(select(tg.track_id).where(tg.genre_id == any_(genre_ids(genre))))
+    return T.id.in_(select(tg.track_id).where(tg.genre_id == any_(genre_ids(parameter))))
 
 
-def _uses_features(query: TrackListQuery) -> bool:
-    return query.sort == "bpm" or any(
-        value is not None for value in (query.bpm_min, query.bpm_max, query.key, query.compatible_with)
-    )
+#: The filters on the tracks table, by the bind parameter that carries each one's value.
+_TRACK_FILTERS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "artist": lambda: credited("artist"),
+    "composer": lambda: credited("composer"),
+    "album": lambda: T.album_id == bindparam("album", type_=BigInteger),
+    "genre_id": lambda: in_genre("genre_id"),
+    "genre_name": lambda: in_genre("genre_name"),
+    "year_from": lambda: T.year >= bindparam("year_from", type_=Integer),
+    "year_to": lambda: T.year <= bindparam("year_to", type_=Integer),
+    "format": lambda: or_(
+        func.lower(T.codec) == bindparam("format", type_=Text), func.lower(T.container) == bindparam("format")
+    ),
+    "lossless": lambda: T.lossless == bindparam("lossless", type_=Boolean),
+    "added_since": lambda: T.added_at >= bindparam("added_since", type_=DateTime(timezone=True)),
+}
+#: The filters on the track's analysis (they need the features join).
+_FEATURE_FILTERS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "bpm_min": lambda: F.bpm >= bindparam("bpm_min", type_=Float),
+    "bpm_max": lambda: F.bpm <= bindparam("bpm_max", type_=Float),
+    "key": lambda: F.camelot_key == bindparam("key", type_=Text),
+    "compatible": lambda: F.camelot_key.in_(bindparam("compatible", expanding=True, type_=Text)),
+}
+#: Filters that pick few tracks: found first, behind an optimisation fence.
+_SELECTIVE = frozenset({"artist", "composer", "album"})
 
 
-def track_filters(query: TrackListQuery) -> list[ColumnElement[bool]]:
-    """The conditions of a track listing on the ``tracks`` table itself."""
-    where: list[ColumnElement[bool]] = [PRESENT]
-    if query.artist is not None:
-        where.append(credited(query.artist, "artist"))
-    if query.composer is not None:
-        where.append(credited(query.composer, "composer"))
-    if query.album is not None:
-        where.append(T.album_id == query.album)
+def filter_values(query: TrackListQuery) -> dict[str, Any]:
+    """The filters a listing asks for, by bind parameter, with their values."""
+    values: dict[str, Any] = {}
+    for name in ("artist", "composer", "album", "year_from", "year_to", "lossless", "bpm_min", "bpm_max", "key"):
+        value = getattr(query, name)
+        if value is not None:
+            values[name] = value
     if query.genre is not None:
-        where.append(in_genre(query.genre))
-    if query.year_from is not None:
-        where.append(T.year >= query.year_from)
-    if query.year_to is not None:
-        where.append(T.year <= query.year_to)
+        name, value = genre_parameter(query.genre)
+        values[name] = value
     if query.format is not None:
-        wanted = query.format.lower()
-        where.append(or_(func.lower(T.codec) == wanted, func.lower(T.container) == wanted))
-    if query.lossless is not None:
-        where.append(T.lossless.is_(query.lossless))
+        values["format"] = query.format.lower()
     since = since_utc(query.added_since)
     if since is not None:
-        where.append(T.added_at >= since)
-    return where
-
-
-def feature_filters(query: TrackListQuery) -> list[ColumnElement[bool]]:
-    """The conditions of a track listing on its analysis (they need the features join)."""
-    where: list[ColumnElement[bool]] = []
-    if query.bpm_min is not None:
-        where.append(F.bpm >= query.bpm_min)
-    if query.bpm_max is not None:
-        where.append(F.bpm <= query.bpm_max)
-    if query.key is not None:
-        where.append(F.camelot_key == query.key)
+        values["added_since"] = since
     if query.compatible_with is not None:
-        where.append(F.camelot_key.in_(compatible(query.compatible_with)))
-    return where
+        values["compatible"] = compatible(query.compatible_with)
+    return values
 
 
 def _adapted(ordering: Ordering, adapter: ClauseAdapter) -> Ordering:
@@ -185,29 +214,30 @@ def _adapted(ordering: Ordering, adapter: ClauseAdapter) -> Ordering:
     )
 
 
-def page_source(query: TrackListQuery) -> tuple[Select[Any], Ordering]:
-    """The rows a track listing pages through (id and sort keys) and its ordering.
+def page_source(sort: str, filters: frozenset[str] = frozenset()) -> tuple[Select[Any], Ordering]:
+    """The rows a track listing pages through (id and sort keys) and its ordering, for the
+    filters named (their values are bind parameters, see :func:`filter_values`).
 
     An artist, composer or album filter picks few tracks: those are found first, behind an
     optimisation fence (``OFFSET 0``), then sorted, so the planner never walks a whole sort
     index for them (it would, for an artist it thinks has thousands of tracks).
     """
-    ordering = ORDERINGS[query.sort]
-    where = track_filters(query)
+    ordering = ORDERINGS[sort]
+    where = [PRESENT, *(_TRACK_FILTERS[name]() for name in sorted(filters & _TRACK_FILTERS.keys()))]
     tracks_from: Any = Track.__table__
-    if query.artist is not None or query.composer is not None or query.album is not None:
+    if filters & _SELECTIVE:
         selected = select(Track.__table__).where(*where).offset(0).subquery("selected")
-        adapter = ClauseAdapter(selected)
-        ordering = _adapted(ordering, adapter)
+        ordering = _adapted(ordering, ClauseAdapter(selected))
         tracks_from, where = selected, []
     row_id = tracks_from.c.id
+    features = sorted(filters & _FEATURE_FILTERS.keys())
     source = tracks_from
-    if _uses_features(query):
+    if sort == "bpm" or features:
         source = tracks_from.outerjoin(TrackAudioFeatures.__table__, F.track_id == row_id)
     base = (
         select(row_id.label("id"), *key_columns(ordering))
         .select_from(source)
-        .where(and_(true(), *where, *feature_filters(query)))
+        .where(and_(true(), *where, *(_FEATURE_FILTERS[name]() for name in features)))
     )
     return base, ordering
 
@@ -219,34 +249,37 @@ def listing_name(query: TrackListQuery) -> str:
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     """Track items of a page's rows, in the page's order."""
     keys = [column for column in page.c if column.key.startswith("_k")]
-    return (
-        select(*ITEM_COLUMNS, *keys)
-        .select_from(page.join(FROM, T.id == page.c.id))
-        .order_by(*order)
-    )
+    return select(*ITEM_COLUMNS, *keys).select_from(page.join(FROM, T.id == page.c.id)).order_by(*order)
+
+
+@lru_cache(maxsize=512)
+def _statement(sort: str, descending: bool, filters: frozenset[str], phase: int, with_after: bool) -> Select[Any]:
+    base, ordering = page_source(sort, filters)
+    return page_statement(base, ordering, descending, phase, with_after, hydrate)
 
 
 async def list_tracks(
     conn: AsyncConnection, query: TrackListQuery, position: Position | None, secret: bytes
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of tracks as items, and the cursor of the next page (None at the end)."""
-    base, ordering = page_source(query)
+    values = filter_values(query)
+    filters, descending = frozenset(values), query.order == "desc"
     page: Page = await fetch_page(
         conn,
-        base,
-        ordering,
-        descending=query.order == "desc",
+        lambda phase, with_after: _statement(query.sort, descending, filters, phase, with_after),
+        values,
+        ORDERINGS[query.sort],
         position=position,
         limit=query.limit,
         secret=secret,
         listing=listing_name(query),
-        hydrate=hydrate,
     )
     return [present.track_item(row) for row in page.rows], page.next_cursor
 
 
 DETAIL_COLUMNS: tuple[ColumnElement[Any], ...] = (
     *ITEM_COLUMNS,
+    credits_column(T.id, "composer").label("composers"),
     T.track_total,
     T.disc_total,
     T.date,
@@ -270,9 +303,12 @@ DETAIL_COLUMNS: tuple[ColumnElement[Any], ...] = (
 )
 
 
+DETAIL = select(*DETAIL_COLUMNS).select_from(FROM).where(T.id == bindparam("track_id", type_=BigInteger), PRESENT)
+
+
 async def get_track(conn: AsyncConnection, track_id: int) -> dict[str, Any] | None:
     """Everything about one track of the library, or None."""
-    row = (await conn.execute(select(*DETAIL_COLUMNS).select_from(FROM).where(T.id == track_id, PRESENT))).first()
+    row = (await conn.execute(DETAIL, {"track_id": track_id})).first()
     if row is None:
         return None
     return track_detail(row)
@@ -285,7 +321,7 @@ def track_detail(row: Any) -> dict[str, Any]:
     }
     item.update(
         {
-            "composers": present.credits(row.credits, "composer"),
+            "composers": row.composers or [],
             "composer": row.composer,
             "track_total": row.track_total,
             "disc_total": row.disc_total,

@@ -1,0 +1,52 @@
+"""The benchmark's web server: the app as ``sonantica serve`` builds it, under Hypercorn.
+
+    python bench/api/server.py PORT POSTGRES_URL REDIS_URL SECRET DATA_DIR
+
+No media folders, no watcher, no workers: the web process alone, on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from sonantica_core.settings import load_settings
+from sonantica_core.webapp import build_web_app
+
+
+async def main(port: int, postgres_url: str, redis_url: str, secret: str, data_dir: Path) -> None:
+    plugins_file = data_dir / "plugins.toml"
+    plugins_file.write_text("")
+    settings = load_settings(
+        environ={
+            "DATA_DIR": str(data_dir),
+            "POSTGRES_URL": postgres_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": secret,
+            "PLUGINS_FILE": str(plugins_file),
+            "LOG_LEVEL": "WARNING",
+            "WATCH": "false",
+        }
+    )
+    app, ctx = await build_web_app(settings, postgres_url, redis_url, secret)
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    config.keep_alive_timeout = 30
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    try:
+        await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+    finally:
+        await ctx.close()
+
+
+if __name__ == "__main__":
+    port, postgres_url, redis_url, secret, data_dir = sys.argv[1:6]
+    asyncio.run(main(int(port), postgres_url, redis_url, secret, Path(data_dir)))
