@@ -205,7 +205,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "workers", "WORKERS", "Task workers that `serve` runs itself (embedded mode).", "1", _parse_count(0, 64)
     ),
-    SettingSpec("web_workers", "WEB_WORKERS", "Web server processes.", "1", _parse_count(1, 64)),
+    SettingSpec(
+        "web_workers",
+        "WEB_WORKERS",
+        "Web server processes sharing the port (SO_REUSEPORT); about one per core.",
+        "1",
+        _parse_count(1, 64),
+    ),
     SettingSpec("plugins_file", "PLUGINS_FILE", "The plugins.toml to read.", "plugins.toml"),
     SettingSpec("log_level", "LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR.", "INFO", _parse_log_level),
     SettingSpec("watch", "WATCH", "Watch the media folders and apply changes as they happen.", "true", _parse_bool),

@@ -34,14 +34,31 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 SEARCHES = [
-    "bjork", "beeth", "bjrok", "坂本", "чайковский", "night rain", "corazon", "golden", "tokyo",
-    "love", "summer road", "mötley", "sigur", "petr", "ありがとう", "schön", "ocean", "wild heart",
+    "bjork",
+    "beeth",
+    "bjrok",
+    "坂本",
+    "чайковский",
+    "night rain",
+    "corazon",
+    "golden",
+    "tokyo",
+    "love",
+    "summer road",
+    "mötley",
+    "sigur",
+    "пётр",
+    "ありがとう",
+    "schön",
+    "ocean",
+    "wild heart",
 ]
 #: The app's pool: open_context() makes 10 connections and lets 10 more overflow.
 POOL = 20
@@ -128,8 +145,11 @@ async def make_token(ctx: Any) -> str:
     return access_token_for(ctx, user)[0]
 
 
-async def record(ctx: Any, call: Callable[[Any], Awaitable[Any]]) -> list[tuple[str, Sequence[Any]]]:
-    """The statements ``call(conn)`` executes, as the asyncpg driver receives them."""
+async def record(
+    ctx: Any, call: Callable[[Any], Awaitable[Any]], *, autocommit_off: bool = False
+) -> list[tuple[str, Sequence[Any]]]:
+    """The statements ``call(conn)`` executes, as the asyncpg driver receives them (the API
+    reads in autocommit, except the search, which runs in a transaction)."""
     from sqlalchemy import event
 
     seen: list[tuple[str, Sequence[Any]]] = []
@@ -140,7 +160,8 @@ async def record(ctx: Any, call: Callable[[Any], Awaitable[Any]]) -> list[tuple[
     event.listen(ctx.engine.sync_engine, "before_cursor_execute", listener)
     try:
         async with ctx.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            if not autocommit_off:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             await call(conn)
     finally:
         event.remove(ctx.engine.sync_engine, "before_cursor_execute", listener)
@@ -193,8 +214,8 @@ async def scenarios(ctx: Any, count: int) -> list[Scenario]:
 
     lookup = Scenario("search", [])
     for q in SEARCHES:
-        lookup.urls.append(f"/api/search?q={q}&limit=20")
-        lookup.statements.append(await record(ctx, lambda c, q=q: search.search(c, q, 20)))
+        lookup.urls.append(f"/api/search?q={quote(q)}&limit=20")
+        lookup.statements.append(await record(ctx, lambda c, q=q: search.search(c, q, 20), autocommit_off=True))
     found.append(lookup)
     return found
 
@@ -216,10 +237,72 @@ async def run_api(port: int, token: str, scenario: Scenario, count: int, clients
         return await closed_loop(count, clients, request)
 
 
+@dataclass
+class WrkResult:
+    p50: float
+    p99: float
+    rate: float
+
+
+def _milliseconds(text: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
+
+
+def run_wrk(port: int, token: str, scenario: Scenario, clients: int, seconds: int, work: Path) -> WrkResult | None:
+    """The same requests through wrk (C, a few µs per request): what the server can do when
+    the load generator is not the bottleneck. None when wrk is not installed."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    paths = ", ".join('"' + url.replace("\\", "\\\\").replace('"', '\\"') + '"' for url in scenario.urls)
+    script = work / "paths.lua"
+    script.write_text(
+        f"local paths = {{{paths}}}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n"
+        f'  return wrk.format("GET", paths[(i % #paths) + 1], {{["Authorization"] = "Bearer {token}"}})\n'
+        "end\n"
+    )
+    threads = 1 if clients == 1 else 2
+    output = subprocess.run(
+        [
+            wrk,
+            f"-t{threads}",
+            f"-c{clients}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    values = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if parts[:1] in (["50%"], ["99%"]):
+            values[parts[0]] = _milliseconds(parts[1])
+        elif parts[:1] == ["Requests/sec:"]:
+            values["rate"] = float(parts[1])
+        elif "Non-2xx" in line:
+            raise RuntimeError(f"wrk saw errors for {scenario.name}: {line.strip()}")
+    return WrkResult(values["50%"], values["99%"], values["rate"])
+
+
 async def run_sql(pool: Any, scenario: Scenario, count: int, clients: int) -> Measured:
     async def request(index: int) -> None:
+        statements = scenario.statements[index % len(scenario.statements)]
         async with pool.acquire() as conn:
-            for sql, params in scenario.statements[index % len(scenario.statements)]:
+            if statements and statements[0][0].startswith("SET LOCAL"):  # the search: a transaction
+                async with conn.transaction():
+                    for sql, params in statements:
+                        await conn.fetch(sql, *params)
+                return
+            for sql, params in statements:
                 await conn.fetch(sql, *params)
 
     await request(0)
@@ -233,12 +316,16 @@ async def explain_last_page(pool: Any, scenario: Scenario) -> str:
     return "\n".join(row[0] for row in rows)
 
 
-def row(name: str, clients: int, api: Measured, sql: Measured) -> str:
-    return (
-        f"| {name} | {clients} | {api.percentile(50):.1f} | {api.percentile(99):.1f} | {api.rate:.0f} "
-        f"| {sql.percentile(50):.2f} | {sql.percentile(99):.2f} | {sql.rate:.0f} "
-        f"| {api.percentile(50) / sql.percentile(50):.1f}× | {api.percentile(99) / sql.percentile(99):.1f}× |"
-    )
+def row(name: str, clients: int, api: Measured, wrk: WrkResult | None, sql: Measured | None) -> str:
+    cells = [name, str(clients), f"{api.percentile(50):.1f}", f"{api.percentile(99):.1f}", f"{api.rate:.0f}"]
+    cells += [f"{wrk.p50:.1f}", f"{wrk.p99:.1f}", f"{wrk.rate:.0f}"] if wrk else ["–"] * 3
+    if sql is None:
+        cells += [""] * 5
+    else:
+        cells += [f"{sql.percentile(50):.2f}", f"{sql.percentile(99):.2f}", f"{sql.rate:.0f}"]
+        cells.append(f"{api.percentile(50) / sql.percentile(50):.1f}× / {api.percentile(99) / sql.percentile(99):.1f}×")
+        cells.append(f"{wrk.p50 / sql.percentile(50):.1f}× / {wrk.p99 / sql.percentile(99):.1f}×" if wrk else "–")
+    return "| " + " | ".join(cells) + " |"
 
 
 async def main() -> None:
@@ -249,6 +336,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=1000, help="requests per scenario at --clients")
     parser.add_argument("--serial", type=int, default=200, help="requests per scenario with one client")
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--wrk-seconds", type=int, default=5, help="seconds of each wrk run (when wrk is installed)")
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
     args = parser.parse_args()
 
@@ -300,18 +388,13 @@ async def main() -> None:
         dsn = postgres.url.replace("postgresql+asyncpg://", "postgresql://")
         pool = await asyncpg.create_pool(dsn, min_size=POOL, max_size=POOL)
         lines = []
-        for clients, count in ((1, args.serial), (args.clients, args.requests)):
-            floor = await run_api(port, token, Scenario("floor", ["/healthz"]), count, clients)
-            lines.append(
-                f"| HTTP floor: `GET /healthz` (no auth, no SQL) | {clients} | {floor.percentile(50):.1f} "
-                f"| {floor.percentile(99):.1f} | {floor.rate:.0f} | | | | | |"
-            )
-            print(lines[-1], flush=True)
-        for scenario in cases:
+        floor = Scenario("HTTP floor: `GET /healthz` (no auth, no SQL)", ["/healthz"])
+        for scenario in [floor, *cases]:
             for clients, count in ((1, args.serial), (args.clients, args.requests)):
                 api = await run_api(port, token, scenario, count, clients)
-                sql = await run_sql(pool, scenario, count, clients)
-                lines.append(row(scenario.name, clients, api, sql))
+                wrk = run_wrk(port, token, scenario, clients, args.wrk_seconds, base)
+                sql = await run_sql(pool, scenario, count, clients) if scenario.statements else None
+                lines.append(row(scenario.name, clients, api, wrk, sql))
                 print(lines[-1], flush=True)
         plan = await explain_last_page(pool, cases[1])
         await pool.close()
@@ -324,20 +407,29 @@ async def main() -> None:
         shutil.rmtree(base, ignore_errors=True)
 
     header = (
-        "| scenario | clients | API p50 ms | API p99 ms | API req/s | SQL p50 ms | SQL p99 ms | SQL req/s "
-        "| API/SQL p50 | API/SQL p99 |\n|---|---|---|---|---|---|---|---|---|---|"
+        "| scenario | clients | httpx p50 ms | httpx p99 ms | httpx req/s | wrk p50 ms | wrk p99 ms | wrk req/s "
+        "| SQL p50 ms | SQL p99 ms | SQL req/s | httpx/SQL p50 / p99 | wrk/SQL p50 / p99 |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     report = f"""# Library API benchmark (`bench/api/`)
 
 Run: `{" ".join([Path(sys.executable).name, "bench/api/run.py", *sys.argv[1:]])}` on {time.strftime("%Y-%m-%d")},
 {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs ({platform.machine()}),
-embedded PostgreSQL 16 and Redis, Hypercorn with one web process, all on one machine (the load generator too).
+embedded PostgreSQL 16 and Redis, Hypercorn with one web process, all on one machine — the load
+generators too, and other work was running on it (see the HTTP floor).
 
 Library: {args.tracks:,} tracks, {args.albums:,} albums, {args.artists:,} artists (synthetic; names in English,
 accented European languages, Japanese and Russian), written in {loaded:.0f} s with COPY (triggers and generated
-columns included). Lists are 100 items (`sort=title`); detail requests go to random ids; searches cycle through
-{len(SEARCHES)} queries ({", ".join(SEARCHES[:6])}, ...). "SQL" is the same statements the API runs for each
-request, replayed with asyncpg over a pool of {POOL} connections (the app's pool size) at the same concurrency.
+columns included). Lists are 100 items (`sort=title`), the last page through its cursor; detail requests go to
+random ids; searches cycle through {len(SEARCHES)} queries ({", ".join(SEARCHES[:6])}, ...).
+
+* **httpx**: the API through httpx (`{args.serial}` requests with 1 client, `{args.requests}` with {args.clients};
+  closed loop). httpx costs about 2 ms of CPU per request itself and slows down with many connections, so at
+  {args.clients} clients these columns mostly measure the client;
+* **wrk**: the same requests through wrk ({args.wrk_seconds} s each), when wrk is installed: what the server does;
+* **SQL**: the exact statements the API runs for each request (recorded by running the library code in this
+  process), replayed with asyncpg over a pool of {POOL} connections (the app's pool size), same concurrency;
+* the ratios are API latency over bare-SQL latency, p50 and p99.
 
 {header}
 {chr(10).join(lines)}

@@ -100,9 +100,7 @@ async def generate(conn: asyncpg.Connection, sizes: Sizes = Sizes(), seed: int =
         if fold(name) not in seen:
             seen.add(fold(name))
             names.append(name)
-    artists = [
-        (i + 1, f"name:{fold(name)}", name, None, fold(name), EPOCH) for i, name in enumerate(names)
-    ]
+    artists = [(i + 1, f"name:{fold(name)}", name, None, fold(name), EPOCH) for i, name in enumerate(names)]
     await conn.copy_records_to_table(
         "artists", records=artists, columns=["id", "key", "name", "sort_name", "name_folded", "created_at"]
     )
@@ -119,9 +117,18 @@ async def generate(conn: asyncpg.Connection, sizes: Sizes = Sizes(), seed: int =
         created = EPOCH + dt.timedelta(minutes=album_id)
         albums.append(
             (
-                album_id, f"album:{album_id}", title, fold(title),
+                album_id,
+                f"album:{album_id}",
+                title,
+                fold(title),
                 "Various Artists" if compilation else names[artist_id - 1],  # type: ignore[index]
-                artist_id, compilation, year, str(year) if year else None, 1, created, created,
+                artist_id,
+                compilation,
+                year,
+                str(year) if year else None,
+                1,
+                created,
+                created,
             )
         )
         if artist_id is not None:
@@ -130,8 +137,18 @@ async def generate(conn: asyncpg.Connection, sizes: Sizes = Sizes(), seed: int =
         "albums",
         records=albums,
         columns=[
-            "id", "key", "title", "title_folded", "album_artist", "album_artist_id", "compilation",
-            "year", "date", "disc_total", "created_at", "updated_at",
+            "id",
+            "key",
+            "title",
+            "title_folded",
+            "album_artist",
+            "album_artist_id",
+            "compilation",
+            "year",
+            "date",
+            "disc_total",
+            "created_at",
+            "updated_at",
         ],
     )
     await conn.copy_records_to_table(
@@ -155,11 +172,30 @@ async def generate(conn: asyncpg.Connection, sizes: Sizes = Sizes(), seed: int =
         added = EPOCH + dt.timedelta(seconds=30 * track_id)
         tracks.append(
             (
-                track_id, "music", f"{album_id or 0}/{number:03d} {track_id}.{container}",
-                rng.randint(2_000_000, 80_000_000), track_id, f"h{track_id:012x}", container, codec, rate, bits, 2,
-                bitrate, round(rng.uniform(60, 900), 3) if rng.random() < 0.995 else None, lossless, title,
-                fold(title), artist, album_id, number, 1, album[7] if album else None,
-                names[composer - 1] if composer else None, added, added if rng.random() < 0.005 else None,
+                track_id,
+                "music",
+                f"{album_id or 0}/{number:03d} {track_id}.{container}",
+                rng.randint(2_000_000, 80_000_000),
+                track_id,
+                f"h{track_id:012x}",
+                container,
+                codec,
+                rate,
+                bits,
+                2,
+                bitrate,
+                round(rng.uniform(60, 900), 3) if rng.random() < 0.995 else None,
+                lossless,
+                title,
+                fold(title),
+                artist,
+                album_id,
+                number,
+                1,
+                album[7] if album else None,
+                names[composer - 1] if composer else None,
+                added,
+                added if rng.random() < 0.005 else None,
             )
         )
         credits.append((track_id, main, "artist", 0))
@@ -176,17 +212,36 @@ async def generate(conn: asyncpg.Connection, sizes: Sizes = Sizes(), seed: int =
         "tracks",
         records=tracks,
         columns=[
-            "id", "root", "relative_path", "size", "mtime_ns", "content_hash", "container", "codec", "sample_rate",
-            "bit_depth", "channels", "bitrate", "duration", "lossless", "title", "title_folded", "artist",
-            "album_id", "track_number", "disc_number", "year", "composer", "added_at", "removed_at",
+            "id",
+            "root",
+            "relative_path",
+            "size",
+            "mtime_ns",
+            "content_hash",
+            "container",
+            "codec",
+            "sample_rate",
+            "bit_depth",
+            "channels",
+            "bitrate",
+            "duration",
+            "lossless",
+            "title",
+            "title_folded",
+            "artist",
+            "album_id",
+            "track_number",
+            "disc_number",
+            "year",
+            "composer",
+            "added_at",
+            "removed_at",
         ],
     )
     await conn.copy_records_to_table(
         "track_artists", records=credits, columns=["track_id", "artist_id", "role", "position"]
     )
-    await conn.copy_records_to_table(
-        "track_genres", records=track_genres, columns=["track_id", "genre_id", "position"]
-    )
+    await conn.copy_records_to_table("track_genres", records=track_genres, columns=["track_id", "genre_id", "position"])
     await conn.copy_records_to_table(
         "track_audio_features", records=features, columns=["track_id", "bpm", "camelot_key", "loudness_lufs"]
     )

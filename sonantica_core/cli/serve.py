@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
+import socket
 
 from hypercorn.asyncio import serve as hypercorn_serve
-from hypercorn.config import Config as HypercornConfig
 
 from sonantica_core import __version__
 from sonantica_core.cli.common import add_common_flags, console, settings_from_args, setup_logging
@@ -22,6 +23,7 @@ from sonantica_core.db import migrate as schema
 from sonantica_core.errors import SchemaOutOfDate
 from sonantica_core.runtime import Services, WorkerProcesses, child_environment
 from sonantica_core.settings import Settings, ensure_secret_key
+from sonantica_core.webworkers import WebProcesses, bind_sockets, hypercorn_config, run_event_loop
 
 log = logging.getLogger("sonantica.serve")
 
@@ -42,15 +44,17 @@ def run(settings: Settings) -> int:
     setup_logging(settings.log_level)
     with Services(settings) as services:
         secret = ensure_secret_key(settings)
+        sockets = bind_sockets(settings.host, settings.port, settings.web_workers)
         prepare_schema(settings, services)
-        workers = WorkerProcesses(
-            settings.workers if services.embedded or settings.workers else 0,
-            child_environment(settings, services.postgres_url, services.redis_url, secret),
-        )
+        env = child_environment(settings, services.postgres_url, services.redis_url, secret)
+        workers = WorkerProcesses(settings.workers if services.embedded or settings.workers else 0, env)
+        web = WebProcesses(settings, env, sockets[1:])
         workers.start()
+        web.start()
         try:
-            asyncio.run(_serve_web(settings, services, secret, workers))
+            run_event_loop(_serve_web(settings, services, secret, sockets[0], workers, web))
         finally:
+            web.stop()
             workers.stop()
     console.print("[dim]Sonántica stopped.[/]")
     return 0
@@ -72,23 +76,33 @@ def prepare_schema(settings: Settings, services: Services) -> None:
     )
 
 
-async def _supervise(workers: WorkerProcesses) -> None:
-    """Replace task workers that die (at most one restart per 5 seconds)."""
-    while True:
-        await asyncio.sleep(5)
-        workers.restart_exited()
+async def _supervise(workers: WorkerProcesses, web: WebProcesses, stop: asyncio.Event) -> None:
+    """Replace task workers and web processes that die (at most one restart per 5 seconds).
+
+    When shutdown begins, the web processes are told to stop (in parallel with this
+    one) and nothing is restarted any more.
+    """
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 5)
+        if not stop.is_set():
+            workers.restart_exited()
+            web.restart_exited()
+    web.terminate()
 
 
-async def _serve_web(settings: Settings, services: Services, secret: str, workers: WorkerProcesses) -> None:
+async def _serve_web(
+    settings: Settings,
+    services: Services,
+    secret: str,
+    sock: socket.socket,
+    workers: WorkerProcesses,
+    web: WebProcesses,
+) -> None:
     from sonantica_core.webapp import build_web_app
 
     app, ctx = await build_web_app(settings, services.postgres_url, services.redis_url, secret)
-    config = HypercornConfig()
-    config.bind = [f"{settings.host}:{settings.port}"]
-    config.graceful_timeout = settings.shutdown_grace
-    config.accesslog = None
-    config.errorlog = logging.getLogger("hypercorn.error")
-    config.keep_alive_timeout = 30
+    config = hypercorn_config(settings, sock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -98,6 +112,7 @@ async def _serve_web(settings: Settings, services: Services, secret: str, worker
         f"[bold]Sonántica {__version__}[/] on http://{settings.host}:{settings.port} · "
         f"database: {'embedded' if settings.postgres_url is None else 'external'} · "
         f"redis: {'embedded' if settings.redis_url is None else 'external'} · music: {roots}"
+        + (f" · {settings.web_workers} web processes" if settings.web_workers > 1 else "")
     )
     app.state.stopping = stop  # long-lived streams (events) end when shutdown begins
     if settings.media_roots:
@@ -108,7 +123,7 @@ async def _serve_web(settings: Settings, services: Services, secret: str, worker
     from sonantica_core.tasks import send
 
     await send(analysis_backlog)  # what a new analyzer (or version) has not analysed yet
-    background = [asyncio.create_task(_supervise(workers))]
+    background = [asyncio.create_task(_supervise(workers, web, stop))]
     if settings.watch:
         from sonantica_core.scanning.watch import watch_roots
 

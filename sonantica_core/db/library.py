@@ -35,9 +35,7 @@ def _generated(expression: str) -> Computed:
 
 
 _ARTIST_VECTOR = "sonantica_text_vector(name_folded, 'A') || sonantica_text_vector(sonantica_fold(sort_name), 'B')"
-_ALBUM_VECTOR = (
-    "sonantica_text_vector(title_folded, 'A') || sonantica_text_vector(sonantica_fold(album_artist), 'B')"
-)
+_ALBUM_VECTOR = "sonantica_text_vector(title_folded, 'A') || sonantica_text_vector(sonantica_fold(album_artist), 'B')"
 _TRACK_VECTOR = (
     "sonantica_text_vector(title_folded, 'A') || sonantica_text_vector(sonantica_fold(artist), 'B') "
     "|| sonantica_text_vector(sonantica_fold(composer), 'B')"

@@ -194,9 +194,7 @@ def _success(doc: ApiDoc, components: Components) -> dict[str, Any]:
     if doc.response is not None:
         response["content"] = {"application/json": {"schema": components.schema(doc.response, "serialization")}}
     elif doc.media_types:
-        response["content"] = {
-            media: {"schema": {"type": "string", "format": "binary"}} for media in doc.media_types
-        }
+        response["content"] = {media: {"schema": {"type": "string", "format": "binary"}} for media in doc.media_types}
     if doc.headers:
         response["headers"] = {
             name: {"description": text, "schema": {"type": "string"}} for name, text in doc.headers.items()

@@ -10,7 +10,8 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from sonantica_core.http.openapi import api_doc
-from sonantica_core.http.reading import FastJSONResponse, read_only
+from sonantica_core.http.reading import FastJSONResponse
+from sonantica_core.http.util import core
 from sonantica_core.library import schemas
 from sonantica_core.library.params import SearchQuery, parse_query
 from sonantica_core.library.search import search
@@ -31,7 +32,7 @@ from sonantica_core.library.search import search
 )
 async def search_library(request: Request) -> FastJSONResponse:
     query = parse_query(SearchQuery, request)
-    async with read_only(request) as conn:
+    async with core(request).engine.connect() as conn:
         result = await search(conn, query.q, query.limit)
     return FastJSONResponse(result.as_json())
 

@@ -8,9 +8,10 @@ Modules, one concern each:
 * :mod:`.musickeys`   musical keys, Camelot codes and harmonic neighbours.
 * :mod:`.cursor`      signed, opaque keyset cursors.
 * :mod:`.keyset`      keyset pagination over one ordering (with NULLs last).
-* :mod:`.params`      validated query parameters of the list and search endpoints.
-* :mod:`.tracks`, :mod:`.albums`, :mod:`.artists`, :mod:`.genres`  the queries.
+* :mod:`.params`      validated query parameters of the library, search and cover endpoints.
+* :mod:`.tracks`, :mod:`.albums`, :mod:`.artists`, :mod:`.genres`  listings and details.
 * :mod:`.search`      ranked search over artists, albums and tracks.
-* :mod:`.present`     turning rows into the API's JSON (ids, links, seconds).
-* :mod:`.maintenance` ``refresh_search_terms``: recompute search columns on demand.
+* :mod:`.present`     rows made into the API's JSON (ids, links, seconds).
+* :mod:`.schemas`     pydantic models of that JSON, for the OpenAPI document.
+* :mod:`.maintenance` what keeps search and sort columns right (the database, mostly).
 """

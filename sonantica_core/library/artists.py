@@ -78,12 +78,7 @@ TRACK_COUNT = (
     .where(TA.artist_id == AR.id, TA.role == "artist", tracks.PRESENT)
     .scalar_subquery()
 )
-ALBUM_COUNT = (
-    select(func.count())
-    .select_from(albums.LISTED)
-    .where(albums.by_album_artist(AR.id))
-    .scalar_subquery()
-)
+ALBUM_COUNT = select(func.count()).select_from(albums.LISTED).where(albums.by_album_artist(AR.id)).scalar_subquery()
 ITEM_COLUMNS: tuple[ColumnElement[Any], ...] = (
     AR.id,
     AR.name,
@@ -125,11 +120,7 @@ def filter_values(query: ArtistListQuery) -> dict[str, Any]:
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     """Artist items of a page's rows, in the page's order."""
     keys = [column for column in page.c if column.key.startswith("_k")]
-    return (
-        select(*ITEM_COLUMNS, *keys)
-        .select_from(page.join(Artist.__table__, AR.id == page.c.id))
-        .order_by(*order)
-    )
+    return select(*ITEM_COLUMNS, *keys).select_from(page.join(Artist.__table__, AR.id == page.c.id)).order_by(*order)
 
 
 def page_source(sort: str, role: str, filters: frozenset[str] = frozenset()) -> Select[Any]:

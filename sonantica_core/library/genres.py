@@ -55,9 +55,7 @@ async def genre_stats(conn: AsyncConnection, cache: MutableMapping[str, Any]) ->
 
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     keys = [column for column in page.c if column.key.startswith("_k")]
-    return (
-        select(G.id, G.name, *keys).select_from(page.join(Genre.__table__, G.id == page.c.id)).order_by(*order)
-    )
+    return select(G.id, G.name, *keys).select_from(page.join(Genre.__table__, G.id == page.c.id)).order_by(*order)
 
 
 @lru_cache(maxsize=8)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, cast, func, select, text
+from sqlalchemy import ColumnElement, Select, bindparam, cast, func, select, text, union
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer, Text
@@ -29,9 +29,9 @@ from sonantica_core.library import albums, artists, fuzzy, present, tracks
 from sonantica_core.library.folding import fold
 from sonantica_core.library.lexemes import QueryTerm, query_terms, tsquery_lexeme
 
-#: Most rows of one kind ranked per search; a query matching more (one letter, say)
-#: is ranked among the first this many matches.
-CANDIDATES = 2000
+#: Most rows of one kind ranked per search; a query matching more (one letter, say) is
+#: ranked among the first this many matches, plus those whose name is the query.
+CANDIDATES = 1000
 #: Most corrections tried for one word.
 MAX_CORRECTIONS = 8
 
@@ -86,20 +86,19 @@ def _ranked(
     query = cast(bindparam("query", type_=Text), TSQUERY)
     exact = cast(bindparam("exact", type_=Text), TSQUERY)
     folded = bindparam("folded", type_=Text)
-    candidates = (
-        select(
-            row_id.label("id"),
-            vector.op("@@")(exact).label("exact"),
-            (name == folded).label("equal"),
-            func.starts_with(name, folded).label("starts"),
-            func.ts_rank(vector, query).label("rank"),
-            func.length(name).label("length"),
-        )
-        .select_from(source)
-        .where(vector.op("@@")(query), *where)
-        .limit(CANDIDATES)
-        .subquery("candidates")
+    ranks = (
+        row_id.label("id"),
+        vector.op("@@")(exact).label("exact"),
+        (name == folded).label("equal"),
+        func.starts_with(name, folded).label("starts"),
+        func.ts_rank(vector, query).label("rank"),
+        func.length(name).label("length"),
     )
+    # A query matching more than CANDIDATES rows is ranked among the first CANDIDATES; a name
+    # equal to the query is always among them (its btree lookup costs next to nothing).
+    matches = select(*ranks).select_from(source).where(vector.op("@@")(query), *where).limit(CANDIDATES)
+    equal = select(*ranks).select_from(source).where(name == folded, vector.op("@@")(query), *where)
+    candidates = union(matches, equal).subquery("candidates")
     c = candidates.c
     order = (c.exact.desc(), c.equal.desc(), c.starts.desc(), c.rank.desc(), c.length, c.id)
     top = select(candidates).order_by(*order).limit(bindparam("limit", type_=Integer)).subquery("top")
@@ -116,9 +115,7 @@ AR, AL, T = Artist.__table__.c, Album.__table__.c, Track.__table__.c
 #: Per kind: the ranked query, and how a row becomes an item.
 STATEMENTS: dict[str, tuple[Select[Any], Callable[[Any], dict[str, Any]]]] = {
     "artists": (
-        _ranked(
-            artists.listed("any"), AR.search_vector, AR.name_folded, AR.id, Artist.__table__, artists.ITEM_COLUMNS
-        ),
+        _ranked(artists.listed("any"), AR.search_vector, AR.name_folded, AR.id, Artist.__table__, artists.ITEM_COLUMNS),
         present.artist_item,
     ),
     "albums": (
@@ -146,9 +143,9 @@ async def _run(conn: AsyncConnection, result: SearchResult, params: dict[str, An
         setattr(result, kind, [make(row) for row in rows])
 
 
-_VOCABULARY = text(
-    "SELECT DISTINCT word FROM search_words WHERE deletions && :keys OR word = ANY(:keys)"
-).bindparams(bindparam("keys", type_=ARRAY(Text)))
+_VOCABULARY = text("SELECT DISTINCT word FROM search_words WHERE deletions && :keys OR word = ANY(:keys)").bindparams(
+    bindparam("keys", type_=ARRAY(Text))
+)
 
 
 async def find_corrections(conn: AsyncConnection, terms: Sequence[QueryTerm]) -> dict[str, list[str]]:
@@ -159,17 +156,30 @@ async def find_corrections(conn: AsyncConnection, terms: Sequence[QueryTerm]) ->
         return {}
     keys = sorted(set().union(*(fuzzy.lookup_keys(term.text) for term in fuzzy_terms)))
     words = (await conn.execute(_VOCABULARY, {"keys": keys})).scalars().all()
-    found = {
-        term.text: [word for word in fuzzy.corrections(term.text, words) if not word.startswith(term.text)][
-            :MAX_CORRECTIONS
-        ]
-        for term in fuzzy_terms
-    }
+    found: dict[str, list[str]] = {}
+    for term in fuzzy_terms:
+        options = [word for word in fuzzy.corrections(term.text, words) if not word.startswith(term.text)]
+        found[term.text] = options[:MAX_CORRECTIONS]
     return {word: options for word, options in found.items() if options}
 
 
+#: Matches are found through the search indexes, whatever the planner guesses: with the
+#: LIMIT on candidates it would otherwise read a whole table for a broad query, because it
+#: takes checking a search vector for nearly free.
+_INDEXES_ONLY = text("SET LOCAL enable_seqscan = off")
+
+
 async def search(conn: AsyncConnection, query: str, limit: int) -> SearchResult:
-    """Artists, albums and tracks matching ``query``, at most ``limit`` of each, best first."""
+    """Artists, albums and tracks matching ``query``, at most ``limit`` of each, best first.
+
+    ``conn`` must not be in autocommit: the search runs in a transaction of its own.
+    """
+    async with conn.begin():
+        await conn.execute(_INDEXES_ONLY)
+        return await _search(conn, query, limit)
+
+
+async def _search(conn: AsyncConnection, query: str, limit: int) -> SearchResult:
     result = SearchResult(query)
     folded = fold(query)
     terms = query_terms(folded)

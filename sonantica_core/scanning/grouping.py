@@ -8,9 +8,9 @@ album is one album; equal titles by different artists stay apart.
 
 from __future__ import annotations
 
-from sonantica_core.contract import TagInfo
 import functools
 
+from sonantica_core.contract import TagInfo
 from sonantica_core.library.folding import fold as _fold
 
 #: Folding is pure and names repeat across a library: remember recent ones.

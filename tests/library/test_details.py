@@ -86,7 +86,9 @@ async def test_track_detail_composers_and_no_analysis(api: Any, library: Library
 async def test_album_detail_lists_tracks_in_disc_and_track_order(api: Any, library: Library) -> None:
     album = (await api.get(f"/api/library/albums/{library.albums['ninth']}")).json()
     assert [track["title"] for track in album["tracks"]] == [
-        "Allegro ma non troppo", "Molto vivace", "Presto – Allegro assai",
+        "Allegro ma non troppo",
+        "Molto vivace",
+        "Presto – Allegro assai",
     ]
     assert [(t["disc_number"], t["track_number"]) for t in album["tracks"]] == [(1, 1), (1, 2), (2, 1)]
     assert album["discs"] == [1, 2]

@@ -77,7 +77,13 @@ def _random_texts(count: int, seed: int) -> list[str]:
     alphabet = [
         *"abcxyzABC ÀéÖøßÆ'-./_&+!?,;:()[]{}«»“”…·\t0123456789",
         *"坂本龍一の歌ガンダムｶﾞ한국어ทดสอบЧайковскийёЁΣΟΦ",
-        "😀", "ﬁ", "Ⅻ", "\u0301", "\u3099", "\u200b", "\u3000",
+        "😀",
+        "ﬁ",
+        "Ⅻ",
+        "\u0301",
+        "\u3099",
+        "\u200b",
+        "\u3000",
     ]
     return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(count)]
 

@@ -11,32 +11,123 @@ from librarybuild import EPOCH, Library, walk_pages
 
 TRACK_ORDERS = {
     "title": [
-        "allegro", "army", "bachelorette", "human", "hunter", "joga", "loose", "molto", "presto", "tibetan",
-        "venus", "yesterday", "waltz", "scene", "hane",
+        "allegro",
+        "army",
+        "bachelorette",
+        "human",
+        "hunter",
+        "joga",
+        "loose",
+        "molto",
+        "presto",
+        "tibetan",
+        "venus",
+        "yesterday",
+        "waltz",
+        "scene",
+        "hane",
     ],
     "artist": [
-        "human", "venus", "hunter", "joga", "bachelorette", "army", "allegro", "molto", "presto", "loose",
-        "yesterday", "scene", "waltz", "tibetan", "hane",
+        "human",
+        "venus",
+        "hunter",
+        "joga",
+        "bachelorette",
+        "army",
+        "allegro",
+        "molto",
+        "presto",
+        "loose",
+        "yesterday",
+        "scene",
+        "waltz",
+        "tibetan",
+        "hane",
     ],
     "album": [
-        "loose", "human", "venus", "hunter", "joga", "bachelorette", "army", "yesterday", "allegro", "molto",
-        "presto", "scene", "waltz", "tibetan", "hane",
+        "loose",
+        "human",
+        "venus",
+        "hunter",
+        "joga",
+        "bachelorette",
+        "army",
+        "yesterday",
+        "allegro",
+        "molto",
+        "presto",
+        "scene",
+        "waltz",
+        "tibetan",
+        "hane",
     ],
     "year": [
-        "tibetan", "hane", "presto", "allegro", "molto", "human", "venus", "hunter", "joga", "bachelorette",
-        "army", "yesterday", "waltz", "scene", "loose",
+        "tibetan",
+        "hane",
+        "presto",
+        "allegro",
+        "molto",
+        "human",
+        "venus",
+        "hunter",
+        "joga",
+        "bachelorette",
+        "army",
+        "yesterday",
+        "waltz",
+        "scene",
+        "loose",
     ],
     "added": [
-        "hunter", "joga", "bachelorette", "human", "venus", "presto", "allegro", "molto", "tibetan", "hane",
-        "waltz", "scene", "army", "yesterday", "loose",
+        "hunter",
+        "joga",
+        "bachelorette",
+        "human",
+        "venus",
+        "presto",
+        "allegro",
+        "molto",
+        "tibetan",
+        "hane",
+        "waltz",
+        "scene",
+        "army",
+        "yesterday",
+        "loose",
     ],
     "duration": [
-        "yesterday", "scene", "army", "human", "hunter", "venus", "hane", "joga", "tibetan", "bachelorette",
-        "waltz", "molto", "allegro", "presto", "loose",
+        "yesterday",
+        "scene",
+        "army",
+        "human",
+        "hunter",
+        "venus",
+        "hane",
+        "joga",
+        "tibetan",
+        "bachelorette",
+        "waltz",
+        "molto",
+        "allegro",
+        "presto",
+        "loose",
     ],
     "bpm": [
-        "allegro", "joga", "hunter", "venus", "army", "tibetan", "human", "bachelorette", "presto", "molto",
-        "hane", "waltz", "scene", "yesterday", "loose",
+        "allegro",
+        "joga",
+        "hunter",
+        "venus",
+        "army",
+        "tibetan",
+        "human",
+        "bachelorette",
+        "presto",
+        "molto",
+        "hane",
+        "waltz",
+        "scene",
+        "yesterday",
+        "loose",
     ],
 }
 #: Sorts whose values may be missing: those tracks come last in both directions.
@@ -118,13 +209,22 @@ async def test_track_filters(api: Any, library: Library) -> None:
     assert await found(f"composer={ar['beethoven']}") == {"presto", "allegro", "molto"}
     assert await found(f"artist={ar['beethoven']}") == set()
     assert names(library, await listing(api, f"/api/library/tracks?album={al['ninth']}&sort=album")) == [
-        "allegro", "molto", "presto",
+        "allegro",
+        "molto",
+        "presto",
     ]
     assert await found("genre=pop") == await found("genre=POP") == {"joga", "human", "venus"}
     assert await found(f"genre={g['classical']}") == {"presto", "allegro", "molto", "waltz", "scene"}
     assert await found("genre=polka") == set()
     assert await found("year_from=1990&year_to=1997") == {
-        "presto", "allegro", "molto", "human", "venus", "hunter", "joga", "bachelorette",
+        "presto",
+        "allegro",
+        "molto",
+        "human",
+        "venus",
+        "hunter",
+        "joga",
+        "bachelorette",
     }
     assert await found("year_from=2000") == {"army", "yesterday"}
     assert await found("format=mp3") == {"human", "venus", "yesterday"}
@@ -142,21 +242,39 @@ async def test_track_filters(api: Any, library: Library) -> None:
 
 async def test_album_listing(api: Any, library: Library) -> None:
     assert names(library, await listing(api, "/api/library/albums"), "albums") == [
-        "debut", "homogenic", "now", "ninth", "swan", "ongaku",
+        "debut",
+        "homogenic",
+        "now",
+        "ninth",
+        "swan",
+        "ongaku",
     ]
     assert names(library, await listing(api, "/api/library/albums?sort=year"), "albums") == [
-        "ongaku", "ninth", "debut", "homogenic", "now", "swan",
+        "ongaku",
+        "ninth",
+        "debut",
+        "homogenic",
+        "now",
+        "swan",
     ]
     assert names(library, await listing(api, "/api/library/albums?sort=artist"), "albums") == [
-        "debut", "homogenic", "ninth", "now", "swan", "ongaku",
+        "debut",
+        "homogenic",
+        "ninth",
+        "now",
+        "swan",
+        "ongaku",
     ]
     assert names(library, await listing(api, f"/api/library/albums?artist={library.artists['bjork']}"), "albums") == [
-        "debut", "homogenic",
+        "debut",
+        "homogenic",
     ]
     assert names(library, await listing(api, "/api/library/albums?compilation=true"), "albums") == ["now"]
     assert names(library, await listing(api, "/api/library/albums?genre=classical"), "albums") == ["ninth", "swan"]
     assert names(library, await listing(api, "/api/library/albums?year_from=1993&year_to=2005"), "albums") == [
-        "debut", "homogenic", "now",
+        "debut",
+        "homogenic",
+        "now",
     ]
     homogenic = (await listing(api, "/api/library/albums?year_from=1997&year_to=1997"))[0]
     assert homogenic == {
@@ -183,18 +301,30 @@ async def test_album_listing(api: Any, library: Library) -> None:
 
 async def test_artist_and_genre_listing(api: Any, library: Library) -> None:
     assert names(library, await listing(api, "/api/library/artists"), "artists") == [
-        "beatles", "beethoven", "bjork", "orchestra", "sakamoto", "ensemble", "tchaikovsky",
+        "beatles",
+        "beethoven",
+        "bjork",
+        "orchestra",
+        "sakamoto",
+        "ensemble",
+        "tchaikovsky",
     ]
     assert names(library, await listing(api, "/api/library/artists?role=composer"), "artists") == ["beethoven"]
     assert names(library, await listing(api, "/api/library/artists?role=album_artist"), "artists") == [
-        "bjork", "orchestra", "sakamoto", "tchaikovsky",
+        "bjork",
+        "orchestra",
+        "sakamoto",
+        "tchaikovsky",
     ]
     assert names(library, await listing(api, "/api/library/artists?genre=rock"), "artists") == ["beatles"]
     bjork = next(item for item in await listing(api, "/api/library/artists") if item["name"] == "Björk")
     assert (bjork["album_count"], bjork["track_count"]) == (2, 6)
     genres = await listing(api, "/api/library/genres")
     assert [(g["name"], g["track_count"], g["album_count"]) for g in genres] == [
-        ("Classical", 5, 2), ("Electronic", 6, 3), ("Pop", 3, 2), ("Rock", 1, 1),
+        ("Classical", 5, 2),
+        ("Electronic", 6, 3),
+        ("Pop", 3, 2),
+        ("Rock", 1, 1),
     ]
     assert genres[0]["links"] == {
         "tracks": f"/api/library/tracks?genre={genres[0]['id']}",

@@ -12,7 +12,6 @@ import asyncio
 from typing import Any
 
 import hypothesis
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from librarybuild import Library
@@ -71,7 +70,6 @@ def exercise(strategy: Any, headers: dict[str, str]) -> None:
     run()
 
 
-@pytest.mark.slow
 def test_api_matches_its_openapi_document(settings: Settings, library: Library, user_headers: dict[str, str]) -> None:
     # A context of its own: connections belong to the event loop that opens them, and
     # schemathesis runs the app in its own loop. Nothing connects until the first request.

@@ -107,7 +107,11 @@ async def test_ranking(api: Any, library: Library, core: Any) -> None:
 
 async def test_nothing_found_and_blank_queries(api: Any, library: Library) -> None:
     assert await search(api, "zzzzqqqq") == {
-        "query": "zzzzqqqq", "artists": [], "albums": [], "tracks": [], "corrections": None,
+        "query": "zzzzqqqq",
+        "artists": [],
+        "albums": [],
+        "tracks": [],
+        "corrections": None,
     }
     assert titles(await search(api, "!!! ???")) == ([], [], [])
     assert titles(await search(api, "ghost"))[2] == []  # the removed track
@@ -120,9 +124,7 @@ async def test_search_follows_renames_and_new_rows(api: Any, library: Library, c
             .where(Artist.id == library.artists["ensemble"])
             .values(name="Ørkestra Nuevo", name_folded=fold("Ørkestra Nuevo"))
         )
-        await session.execute(
-            update(Track).where(Track.id == library.tracks["loose"]).values(artist="Ørkestra Nuevo")
-        )
+        await session.execute(update(Track).where(Track.id == library.tracks["loose"]).values(artist="Ørkestra Nuevo"))
         b = LibraryBuilder(session, clock=300)
         await b.track("Zephyrine", artists=[library.artists["ensemble"]], artist="Ørkestra Nuevo")
     assert titles(await search(api, "orkestra"))[0] == ["Ørkestra Nuevo"]
