@@ -8,6 +8,9 @@ stable surface: ``settings``, ``session()``, ``redis``, ``events``, ``storage``
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -59,9 +62,15 @@ class DerivedStorage:
     def write_atomic(self, target: Path, data: bytes) -> None:
         """Write ``data`` to ``target`` so readers never see a partial file."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+            raise
 
 
 class Cache:

@@ -70,6 +70,10 @@ async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> No
         stopper.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await receiver
+        pending_bump = ctx.extras.get("library_bump", {}).get("pending")
+        if pending_bump is not None:  # announce the last analysis results before leaving
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(pending_bump, 10)
         await plugins.stop(ctx)
         await broker.shutdown()
         await ctx.close()

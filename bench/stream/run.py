@@ -26,6 +26,7 @@ import os
 import random
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -37,16 +38,20 @@ REPO = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(REPO)]
 
 from nginxconf import Nginx, render_server  # noqa: E402
+from realserver import SECRET_KEY, RealServer, cpu_seconds, login, prepare, stream_urls  # noqa: E402
 
+from sonantica_core.auth.signed_urls import secure_link_secret  # noqa: E402
 from sonantica_core.streaming import sign_media_url  # noqa: E402
 
-SECRET = "bench-secret"
+#: nginx's secure_link secret, derived from the real server's SECRET_KEY as the app derives it.
+NGINX_SECRET = secure_link_secret(SECRET_KEY)
 PORTS = {"nginx": 18080, "proxy": 18081, "upstream": 18090, "app": 18091}
 
 LUA = r"""
 local paths = {%(paths)s}
 local sizes = {%(sizes)s}
 local span = %(span)d
+local extra = {%(headers)s}
 local counter = 0
 function setup(thread)
   thread:set("tid", counter)
@@ -57,11 +62,13 @@ function init(args)
 end
 function request()
   local i = math.random(#paths)
-  if span == 0 then
-    return wrk.format("GET", paths[i])
+  local h = {}
+  for k, v in pairs(extra) do h[k] = v end
+  if span > 0 then
+    local s = math.random(0, sizes[i] - span)
+    h["Range"] = "bytes=" .. s .. "-" .. (s + span - 1)
   end
-  local s = math.random(0, sizes[i] - span)
-  return wrk.format("GET", paths[i], {["Range"] = "bytes=" .. s .. "-" .. (s + span - 1)})
+  return wrk.format("GET", paths[i], h)
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -74,17 +81,37 @@ end
 """
 
 
+WHOLE = "whole40.wav"
+
+
+def _wav_header(data_bytes: int, rate: int = 44100, channels: int = 2, bits: int = 16) -> bytes:
+    """A canonical 44-byte PCM WAV header for ``data_bytes`` of samples."""
+    block = channels * bits // 8
+    return (
+        b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
+        + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block, block, bits)
+        + b"data" + struct.pack("<I", data_bytes)
+    )
+
+
 def make_media(directory: Path, count: int, seed: int = 1) -> dict[str, int]:
-    """``count`` files of 5–50 MB plus ``whole40.flac`` (40 MB), random bytes."""
+    """``count`` WAV files of 5–50 MB plus ``whole40.wav`` (40 MB): real 16-bit stereo PCM (noise).
+
+    Real audio files, so that the real server's scanner indexes them (each one's audio differs,
+    so each is its own track); the other servers only see bytes.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    files = {f"t{i:02d}.flac": rng.randint(5, 50) * 1024 * 1024 for i in range(count)}
-    files["whole40.flac"] = 40 * 1024 * 1024
+    files = {f"t{i:02d}.wav": rng.randint(5, 50) * 1024 * 1024 for i in range(count)}
+    files[WHOLE] = 40 * 1024 * 1024
     for name, size in files.items():
         path = directory / name
         if not path.exists() or path.stat().st_size != size:
+            data = size - 44
             with open(path, "wb") as f:
-                for _ in range(size // (1 << 20)):
+                f.write(_wav_header(data))
+                f.write(os.urandom(data % (1 << 20)))
+                for _ in range(data // (1 << 20)):
                     f.write(os.urandom(1 << 20))
     return files
 
@@ -132,7 +159,16 @@ class Hypercorn:
         wait_free(self.port)
 
 
-def wrk(url: str, paths: list[str], sizes: list[int], span: int, conns: int, duration: float, workdir: Path) -> dict:
+def wrk(
+    url: str,
+    paths: list[str],
+    sizes: list[int],
+    span: int,
+    conns: int,
+    duration: float,
+    workdir: Path,
+    headers: dict[str, str] | None = None,
+) -> dict:
     script = workdir / "bench.lua"
     script.write_text(
         LUA
@@ -140,6 +176,7 @@ def wrk(url: str, paths: list[str], sizes: list[int], span: int, conns: int, dur
             "paths": ", ".join(json.dumps(p) for p in paths),
             "sizes": ", ".join(str(s) for s in sizes),
             "span": span,
+            "headers": ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items()),
         }
     )
     cmd = ["wrk", "-t", "2", "-c", str(conns), "-d", f"{duration:g}s", "--timeout", "10s", "-s", str(script), url]
@@ -155,11 +192,11 @@ def wrk(url: str, paths: list[str], sizes: list[int], span: int, conns: int, dur
     return r
 
 
-def check(url: str, path: str, expect_status: int, expect_len: int) -> None:
+def check(url: str, path: str, expect_status: int, expect_len: int, headers: dict[str, str] | None = None) -> None:
     """One request with curl-like strictness before measuring anything."""
     import urllib.request
 
-    req = urllib.request.Request(url + path, headers={"Range": "bytes=0-65535"})
+    req = urllib.request.Request(url + path, headers={"Range": "bytes=0-65535", **(headers or {})})
     with urllib.request.urlopen(req, timeout=10) as resp:
         body = resp.read()
     if resp.status != expect_status or len(body) != expect_len:
@@ -181,31 +218,47 @@ def cpu_burners(n: int = 2, sched_idle: bool = False):
 
 
 def scenarios(
-    base: str, prefix: str, files: dict[str, int], duration: float, workdir: Path, full: bool, sign: bool = False
+    base: str,
+    paths: dict[str, str],
+    files: dict[str, int],
+    duration: float,
+    workdir: Path,
+    full: bool,
+    headers: dict[str, str] | None = None,
 ) -> dict:
-    names = [n for n in files if n != "whole40.flac"]
-
-    def path(name: str) -> str:
-        p = prefix + name
-        return sign_media_url(p, int(time.time()) + 3600, SECRET) if sign else p
-
-    ranged = [path(n) for n in names]
+    """a) and b), and with ``full`` c), d) and d'); ``paths`` maps each file name to its URL path."""
+    names = [n for n in files if n != WHOLE]
+    ranged = [paths[n] for n in names]
     sizes = [files[n] for n in names]
     res: dict[str, dict] = {}
-    res["a"] = wrk(base, ranged, sizes, 65536, 50, duration, workdir)
-    res["b"] = wrk(base, [path("whole40.flac")], [files["whole40.flac"]], 0, 4, duration, workdir)
+
+    def run(span: int, conns: int, urls: list[str] = ranged, lengths: list[int] = sizes) -> dict:
+        return wrk(base, urls, lengths, span, conns, duration, workdir, headers)
+
+    res["a"] = run(65536, 50)
+    res["b"] = run(0, 4, [paths[WHOLE]], [files[WHOLE]])
     if full:
-        res["c50"] = wrk(base, ranged, sizes, 1024, 50, duration, workdir)
-        res["c200"] = wrk(base, ranged, sizes, 1024, 200, duration, workdir)
+        res["c50"] = run(1024, 50)
+        res["c200"] = run(1024, 200)
         with cpu_burners():
-            res["d"] = wrk(base, ranged, sizes, 1024, 50, duration, workdir)
+            res["d"] = run(1024, 50)
         if shutil.which("chrt"):
             with cpu_burners(sched_idle=True):
-                res["d_idle"] = wrk(base, ranged, sizes, 1024, 50, duration, workdir)
+                res["d_idle"] = run(1024, 50)
+    report_errors(res)
+    return res
+
+
+def report_errors(res: dict) -> None:
     for name, r in res.items():
         if r["errors"] or r["status_errors"]:
             print(f"  ! {name}: {r['errors']} socket errors, {r['status_errors']} bad statuses", flush=True)
-    return res
+
+
+def by_prefix(prefix: str, files: dict[str, int], sign: bool = False) -> dict[str, str]:
+    """URL paths ``prefix + name``; with ``sign``, nginx secure_link URLs valid for an hour."""
+    expires = int(time.time()) + 3600
+    return {n: sign_media_url(prefix + n, expires, NGINX_SECRET) if sign else prefix + n for n in files}
 
 
 def summarize(name: str, r: dict) -> str:
@@ -221,15 +274,11 @@ def ratio(x: float, y: float) -> str:
     return f"{x / y:.2f}×" if y else "n/a"
 
 
-def targets(results: dict) -> list[str]:
-    """The issue's targets, checked for the best Sonántica configuration of this run."""
+def targets(results: dict, name: str, title: str) -> list[str]:
+    """The issue's targets, checked for the configuration ``name`` of this run."""
     ng = results["nginx"]
     naive = max(r["a"]["rps"] for k, r in results.items() if k.startswith("naive"))
-    own = {k: r for k, r in results.items() if k.startswith("sonantica ")}
-    if not own:
-        return []
-    best_name = max(own, key=lambda k: own[k]["a"]["rps"])
-    b = own[best_name]
+    b = results[name]
     rows = [
         ("a) ranges ≥ 0.15× nginx", b["a"]["rps"] / ng["a"]["rps"], 0.15, True),
         ("a) ranges ≥ 3× naive", b["a"]["rps"] / naive, 3.0, True),
@@ -244,20 +293,32 @@ def targets(results: dict) -> list[str]:
         rows.append(
             ("d') busy (SCHED_IDLE) p99 / idle p99 ≤ 1.2", b["d_idle"]["p99_us"] / b["c50"]["p99_us"], 1.2, False)
         )
-    for key, label in [("X-Accel", "X-Accel"), ("secure_link", "secure_link")]:
-        for name, r in results.items():
-            if name.startswith("front proxy") and key in name:
-                rows.append((f"front proxy {label} a) ≥ 0.9× nginx", r["a"]["rps"] / ng["a"]["rps"], 0.9, True))
-                rows.append((f"front proxy {label} b) ≥ 0.9× nginx", r["b"]["mbps"] / ng["b"]["mbps"], 0.9, True))
-    out = [
-        f"Targets, for the best configuration by a) ({best_name}):",
-        "",
-        "| target | measured | met |",
-        "|---|---|---|",
-    ]
+    if "d_workers" in b:
+        cores = b["d_workers"]["worker_cores"]
+        rows.append(
+            (
+                f"d'') busy (its own task workers, {cores:.2f} cores) p99 / idle p99 ≤ 1.2",
+                b["d_workers"]["p99_us"] / b["c50"]["p99_us"],
+                1.2,
+                False,
+            )
+        )
+    out = [title, "", "| target | measured | met |", "|---|---|---|"]
     for label, value, bound, higher in rows:
         ok = value >= bound if higher else value <= bound
         out.append(f"| {label} | {value:.2f} | {'yes' if ok else 'NO'} |")
+    return out
+
+
+def proxy_targets(results: dict) -> list[str]:
+    """Front proxy: a) and b) ≥ 0.9× nginx, for every front-proxy configuration of this run."""
+    ng = results["nginx"]
+    out = ["Front proxy targets:", "", "| target | measured | met |", "|---|---|---|"]
+    for name, r in results.items():
+        if not name.startswith("front proxy"):
+            continue
+        for label, value in [("a)", r["a"]["rps"] / ng["a"]["rps"]), ("b)", r["b"]["mbps"] / ng["b"]["mbps"])]:
+            out.append(f"| {name[13:]} {label} ≥ 0.9× nginx | {value:.2f} | {'yes' if value >= 0.9 else 'NO'} |")
     return out
 
 
@@ -266,21 +327,22 @@ def write_report(results: dict, meta: dict, out: Path) -> str:
     lines = [
         "# Streaming benchmark results",
         "",
-        f"{meta['when']} · {meta['cpus']} CPUs · {meta['nginx']} · {meta['wrk']} · Python {meta['python']} · "
+        f"{meta['when']} · {meta['cpus']} CPUs · load average before the run {meta.get('load', '?')} · "
+        f"{meta['nginx']} · {meta['wrk']} · Python {meta['python']} · "
         f"Hypercorn {meta['hypercorn']} · {meta['duration']} s per run · wrk -t 2.",
         "Ratios are to nginx in the same run (higher is better for a/b, lower for c/d latencies).",
         "",
         "| server | a) 64 KiB ranges req/s | ×nginx | ×naive | b) 40 MB MB/s | ×nginx |"
         " c) p50 c50 | p99 c50 | p50 c200 | p99 c200 | ×nginx (p50/p99 c50; p50/p99 c200) |"
-        " d) busy p99 | busy/idle | d') SCHED_IDLE busy p99 | busy/idle |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        " d) busy p99 | busy/idle | d') SCHED_IDLE busy p99 | busy/idle | d'') task workers busy p99 | busy/idle |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     naive_best = max((r["a"]["rps"] for k, r in results.items() if k.startswith("naive")), default=0)
     for name, r in results.items():
         row = [name, f"{r['a']['rps']:.0f}", ratio(r["a"]["rps"], ng["a"]["rps"]), ratio(r["a"]["rps"], naive_best)]
         row += [f"{r['b']['mbps']:.0f}", ratio(r["b"]["mbps"], ng["b"]["mbps"])]
         if "c50" in r:
-            c50, c200, d = r["c50"], r["c200"], r["d"]
+            c50, c200 = r["c50"], r["c200"]
             row += [f"{c50['p50_us'] / 1000:.2f} ms", f"{c50['p99_us'] / 1000:.2f} ms"]
             row += [f"{c200['p50_us'] / 1000:.2f} ms", f"{c200['p99_us'] / 1000:.2f} ms"]
             row.append(
@@ -294,25 +356,116 @@ def write_report(results: dict, meta: dict, out: Path) -> str:
                     ]
                 )
             )
-            row += [f"{d['p99_us'] / 1000:.2f} ms", ratio(d["p99_us"], c50["p99_us"])]
-            if "d_idle" in r:
-                row += [f"{r['d_idle']['p99_us'] / 1000:.2f} ms", ratio(r["d_idle"]["p99_us"], c50["p99_us"])]
-            else:
-                row += ["–", "–"]
+            for key in ("d", "d_idle", "d_workers"):
+                if key in r:
+                    row += [f"{r[key]['p99_us'] / 1000:.2f} ms", ratio(r[key]["p99_us"], c50["p99_us"])]
+                else:
+                    row += ["–", "–"]
         else:
-            row += ["–"] * 9
+            row += ["–"] * 11
         lines.append("| " + " | ".join(row) + " |")
-    lines += ["", *targets(results)]
+    own = {k: r for k, r in results.items() if k.startswith("sonantica ")}
+    if own:
+        best = max(own, key=lambda k: own[k]["a"]["rps"])
+        lines += ["", *targets(results, best, f"Targets, for the best bare-engine configuration by a) ({best}):")]
+    for name in results:
+        if name.startswith("real server") and "c50" in results[name]:
+            lines += ["", *targets(results, name, f"Targets, for the real server ({name}):")]
+    lines += ["", *proxy_targets(results)]
     text = "\n".join(lines) + "\n"
     out.write_text(text)
     return text
+
+
+def wait_workers_busy(server: RealServer, cores: float = 0.8, timeout: float = 60) -> float:
+    """Wait until the server's task workers use ``cores`` CPUs (the analysis backlog runs); returns the rate."""
+    deadline = time.monotonic() + timeout
+    rate = 0.0
+    while time.monotonic() < deadline:
+        procs = server.task_workers()
+        before = cpu_seconds(procs)
+        time.sleep(1.0)
+        rate = cpu_seconds(procs) - before
+        if rate >= cores:
+            break
+    return rate
+
+
+def real_server(
+    args: argparse.Namespace, files: dict[str, int], work: Path, results: dict, web_workers: int, proxies: bool
+) -> None:
+    """The real server with ``web_workers`` web processes: all scenarios; d'') with its own task workers busy.
+
+    With ``proxies``, also signed stream URLs (Python sends the bytes) and, restarted with
+    ``STREAM_MODE=accel`` behind the deployment nginx config, X-Accel-Redirect and secure_link URLs.
+    """
+    data = Path(tempfile.mkdtemp(prefix="sonantica-bench-real-")) / "data"
+    name = f"real server w{web_workers}"
+    names = list(files)
+    try:
+        server = RealServer(data, args.media, PORTS["app"], web_workers, workers=0)
+        try:
+            library = prepare(server, args.media, names)
+            paths = {n: f"/api/stream/{i}" for n, i in library.ids.items()}
+            check(server.url, paths["t00.wav"], 206, 65536, library.headers)
+            results[name] = scenarios(server.url, paths, files, args.duration, work, True, library.headers)
+            print(summarize(name, results[name]), flush=True)
+            if proxies:
+                signed = stream_urls(server, library)
+                check(server.url, signed["t00.wav"], 206, 65536)
+                label = f"{name}, signed stream URLs"
+                results[label] = scenarios(server.url, signed, files, args.duration, work, False)
+                print(summarize(label, results[label]), flush=True)
+        finally:
+            server.stop()
+        # d'') the same server with two task workers (both cores) on the analysis backlog of the scan.
+        server = RealServer(data, args.media, PORTS["app"], web_workers, workers=2)
+        try:
+            library = login(server, names)
+            warm = wait_workers_busy(server)
+            ranged = [paths[n] for n in names if n != WHOLE]
+            sizes = [files[n] for n in names if n != WHOLE]
+            procs = server.task_workers()
+            before, started = cpu_seconds(procs), time.monotonic()
+            r = wrk(server.url, ranged, sizes, 1024, 50, args.duration, work, library.headers)
+            r["worker_cores"] = (cpu_seconds(procs) - before) / (time.monotonic() - started)
+            r["worker_cores_before"] = warm
+            report_errors({"d_workers": r})
+            results[name]["d_workers"] = r
+            print(
+                f"{name:32s} task workers busy ({warm:.2f} cores before, {r['worker_cores']:.2f} during):"
+                f" c50 p99 {r['p99_us'] / 1000:.2f} ms",
+                flush=True,
+            )
+        finally:
+            server.stop()
+        if proxies:
+            server = RealServer(data, args.media, PORTS["upstream"], web_workers, workers=0, STREAM_MODE="accel")
+            try:
+                library = login(server, names)
+                base = f"http://127.0.0.1:{PORTS['proxy']}"
+                check(base, paths["t00.wav"], 206, 65536, library.headers)
+                label = f"front proxy: X-Accel ({name})"
+                results[label] = scenarios(base, paths, files, args.duration, work, False, library.headers)
+                print(summarize(label, results[label]), flush=True)
+                links = stream_urls(server, library)
+                if not links["t00.wav"].startswith("/s/music/"):
+                    raise RuntimeError(f"expected a secure_link URL, got {links['t00.wav']}")
+                check(base, links["t00.wav"], 206, 65536)
+                label = f"front proxy: secure_link URLs from the {name} (nginx only)"
+                results[label] = scenarios(base, links, files, args.duration, work, False)
+                print(summarize(label, results[label]), flush=True)
+            finally:
+                server.stop()
+    finally:
+        shutil.rmtree(data.parent, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=4.0, help="seconds per wrk run")
     parser.add_argument("--files", type=int, default=12, help="number of 5-50 MB files")
-    parser.add_argument("--media", type=Path, default=Path(tempfile.gettempdir()) / "sonantica-bench-media")
+    parser.add_argument("--media", type=Path, default=Path(tempfile.gettempdir()) / "sonantica-bench-audio")
     parser.add_argument(
         "--configs",
         nargs="*",
@@ -328,6 +481,13 @@ def main() -> None:
         help="APP:WORKERS:WORKER_CLASS to run under Hypercorn",
     )
     parser.add_argument("--proxy-config", default="sonantica:2:uvloop", help="the app behind the front proxy")
+    parser.add_argument(
+        "--real",
+        nargs="*",
+        type=int,
+        default=[1, 2],
+        help="WEB_WORKERS of the real-server runs (`sonantica serve`); the last also runs the proxy modes",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
     args = parser.parse_args()
     for tool in ("nginx", "wrk"):
@@ -335,6 +495,7 @@ def main() -> None:
             sys.exit(f"{tool} not found: apt-get install -y nginx wrk")
 
     files = make_media(args.media, args.files)
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     work = Path(tempfile.mkdtemp(prefix="sonantica-bench-"))
     media = str(args.media)
     static = (
@@ -342,7 +503,10 @@ def main() -> None:
         f"    keepalive_requests 100000;\n    location /media/ {{ alias {media}/; }}\n}}\n"
     )
     proxy = render_server(
-        listen=f"127.0.0.1:{PORTS['proxy']}", app=f"127.0.0.1:{PORTS['upstream']}", media_root=media, secret=SECRET
+        listen=f"127.0.0.1:{PORTS['proxy']}",
+        app=f"127.0.0.1:{PORTS['upstream']}",
+        media_root=media,
+        secret=NGINX_SECRET,
     )
     proxy = proxy.replace("keepalive_requests 10000;", "keepalive_requests 100000;")
     nginx = Nginx(work / "nginx", static + proxy, PORTS["nginx"], workers=os.cpu_count() or 1)
@@ -350,17 +514,17 @@ def main() -> None:
     nginx.start()
     try:
         base = f"http://127.0.0.1:{PORTS['nginx']}"
-        check(base, "/media/t00.flac", 206, 65536)
-        results["nginx"] = scenarios(base, "/media/", files, args.duration, work, True)
+        check(base, "/media/t00.wav", 206, 65536)
+        results["nginx"] = scenarios(base, by_prefix("/media/", files), files, args.duration, work, True)
         print(summarize("nginx", results["nginx"]), flush=True)
         for cfg in args.configs:
             app, workers, klass = cfg.split(":")
             server = Hypercorn(app, PORTS["app"], int(workers), klass, args.media)
             try:
                 base = f"http://127.0.0.1:{PORTS['app']}"
-                check(base, "/media/t00.flac", 206, 65536)
+                check(base, "/media/t00.wav", 206, 65536)
                 name = f"{app} w{workers} {klass}"
-                results[name] = scenarios(base, "/media/", files, args.duration, work, True)
+                results[name] = scenarios(base, by_prefix("/media/", files), files, args.duration, work, True)
                 print(summarize(name, results[name]), flush=True)
             finally:
                 server.stop()
@@ -368,16 +532,19 @@ def main() -> None:
         server = Hypercorn(app, PORTS["upstream"], int(workers), klass, args.media)
         try:
             base = f"http://127.0.0.1:{PORTS['proxy']}"
-            check(base, "/accel/t00.flac", 206, 65536)
+            check(base, "/accel/t00.wav", 206, 65536)
             name = f"front proxy: X-Accel ({app} w{workers} {klass})"
-            results[name] = scenarios(base, "/accel/", files, args.duration, work, False)
+            results[name] = scenarios(base, by_prefix("/accel/", files), files, args.duration, work, False)
             print(summarize(name, results[name]), flush=True)
         finally:
             server.stop()
         base = f"http://127.0.0.1:{PORTS['proxy']}"
         name = "front proxy: secure_link (nginx only)"
-        results[name] = scenarios(base, "/s/music/", files, args.duration, work, False, sign=True)
+        signed = by_prefix("/s/music/", files, sign=True)
+        results[name] = scenarios(base, signed, files, args.duration, work, False)
         print(summarize(name, results[name]), flush=True)
+        for index, web_workers in enumerate(args.real):
+            real_server(args, files, work, results, web_workers, proxies=index == len(args.real) - 1)
     finally:
         nginx.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -385,6 +552,7 @@ def main() -> None:
     import hypercorn
 
     meta = {
+        "load": load,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpus": os.cpu_count(),
         "nginx": subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip().split(": ")[-1],

@@ -48,6 +48,10 @@ async def analyze_track(track_id: int, force: bool = False) -> None:
         album_updates = await finish_albums(ctx, track_id, analyzers)
         summary = {"track_id": track_id, "features": outcome.features, "done": outcome.done, "failed": outcome.failed}
         await queue.cache_result(ctx, track_id, summary)
+        if outcome.features or album_updates:
+            from sonantica_core.http.responsecache import bump_library_generation_soon
+
+            await bump_library_generation_soon(ctx)  # tempo, key … appear in the library's answers
         await emit(ctx, AnalysisReady(track_id=track_id, analyzers=tuple(outcome.done)))
         for member in album_updates:
             if member != track_id:

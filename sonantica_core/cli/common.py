@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -33,9 +34,33 @@ class CommandFailed(Exception):
         self.status = status
 
 
+#: The access log's name: one line per request, so it never goes through Rich (~0.7 ms a line).
+ACCESS_LOGGER = "sonantica.access"
+
+
+def _plain_handler() -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    return handler
+
+
 def setup_logging(level: str) -> None:
-    handler = RichHandler(console=err_console, show_path=False, rich_tracebacks=False, markup=False)
-    logging.basicConfig(level=level, format="%(name)s: %(message)s", handlers=[handler], force=True)
+    """Log to stderr: through Rich on a terminal, as plain lines otherwise (services, pipes, files).
+
+    The access log is always plain: rendering a line with Rich costs about as much as
+    serving the request it describes.
+    """
+    access = logging.getLogger(ACCESS_LOGGER)
+    if err_console.is_terminal:
+        handler: logging.Handler = RichHandler(
+            console=err_console, show_path=False, rich_tracebacks=False, markup=False
+        )
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        access.handlers, access.propagate = [_plain_handler()], False
+    else:
+        handler = _plain_handler()
+        access.handlers, access.propagate = [], True
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("hypercorn.access", "taskiq", "alembic", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 

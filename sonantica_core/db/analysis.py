@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -24,6 +25,8 @@ class TrackAudioFeatures(Base):
     """One row per track; columns are filled by whichever analyzers ran."""
 
     __tablename__ = "track_audio_features"
+    #: Tempo listings and filters in keyset order (migration 0003).
+    __table_args__ = (Index("ix_track_audio_features_bpm_track_id", "bpm", "track_id"),)
 
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
     bpm: Mapped[float | None] = mapped_column(Float, index=True)

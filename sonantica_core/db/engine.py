@@ -7,6 +7,9 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+#: Connections older than this are closed and replaced at checkout.
+POOL_RECYCLE_SECONDS = 1800
+
 
 def async_url(url: str) -> str:
     """Normalise a PostgreSQL URL to the asyncpg driver."""
@@ -17,12 +20,20 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """An engine with a modest pool; connections are checked before use."""
+    """An engine with a modest pool.
+
+    No ``pool_pre_ping``: it costs a round trip on every checkout, a large share of a
+    cached-plan read. A connection the server dropped fails the one statement that uses
+    it; SQLAlchemy then invalidates it (and, on a disconnect error, every connection of
+    the pool older than it), so the next checkout connects afresh. ``pool_recycle``
+    replaces connections before idle timeouts of proxies and firewalls cut them.
+    """
     return create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=False,
+        pool_recycle=POOL_RECYCLE_SECONDS,
         echo=echo,
         connect_args={"server_settings": {"application_name": "sonantica"}},
     )

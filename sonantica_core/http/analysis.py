@@ -23,9 +23,13 @@ from sonantica_core.analysis import queue
 from sonantica_core.analysis.store import waveform_path
 from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackMetadata
 from sonantica_core.db.library import Track
+from sonantica_core.http import api_models as m
 from sonantica_core.http.errors import ApiError
+from sonantica_core.http.openapi import api_doc
 
 MAX_ID = 2**63 - 1
+TAGS = ["analysis"]
+_TRACK = {"track_id": "The track's id."}
 
 
 def _track_id(request: Request) -> int:
@@ -45,6 +49,15 @@ async def _existing(request: Request, track_id: int) -> None:
         raise ApiError(404, "no such track")
 
 
+@api_doc(
+    "Analyse a track now",
+    description="Queue the track's analysis before the backlog (once): `queued`, `already queued` or `done`.",
+    tags=TAGS,
+    path=_TRACK,
+    response=m.AnalysisRequested,
+    status=202,
+    responses={404: "No such track"},
+)
 async def analyze(request: Request) -> JSONResponse:
     track_id = _track_id(request)
     await _existing(request, track_id)
@@ -61,6 +74,15 @@ def _features_json(row: TrackAudioFeatures | None) -> dict[str, Any] | None:
     return data
 
 
+@api_doc(
+    "A track's analysis",
+    description="Its audio features, each analyzer's state, the analyzers still to run, and metadata found by "
+    "analysis.",
+    tags=TAGS,
+    path=_TRACK,
+    response=m.TrackAnalysisInfo,
+    responses={404: "No such track"},
+)
 async def analysis(request: Request) -> JSONResponse:
     track_id = _track_id(request)
     await _existing(request, track_id)
@@ -107,6 +129,16 @@ async def analysis(request: Request) -> JSONResponse:
     )
 
 
+@api_doc(
+    "A track's waveform",
+    description="Peaks for a seek bar, in audiowaveform's JSON format (peaks.js, wavesurfer.js). Until it is "
+    "computed: 404 `not_analyzed`, and the track's analysis is queued.",
+    tags=TAGS,
+    path=_TRACK,
+    response=m.Waveform,
+    responses={304: "Not modified (`If-None-Match` names its ETag)", 404: "No such track, or not analysed yet"},
+    headers={"ETag": "The waveform's validator.", "Cache-Control": "`private, max-age=3600`."},
+)
 async def waveform(request: Request) -> Response:
     track_id = _track_id(request)
     await _existing(request, track_id)
@@ -129,6 +161,13 @@ async def waveform(request: Request) -> Response:
     return Response(data, media_type="application/json", headers=headers)
 
 
+@api_doc(
+    "Duplicate tracks",
+    description="Groups of tracks whose audio is the same recording, found by acoustic fingerprint across "
+    "formats and encodings.",
+    tags=TAGS,
+    response=m.Duplicates,
+)
 async def duplicates(request: Request) -> JSONResponse:
     from sonantica_core.analysis.duplicates import find_duplicate_groups
 

@@ -31,10 +31,15 @@ from sonantica_core.auth.state import announce_api_key_revoked, announce_user
 from sonantica_core.auth.users import AlreadySetUpError, UserError, count_users, create_first_admin, find_user
 from sonantica_core.context import CoreContext
 from sonantica_core.db.users import User
+from sonantica_core.http import api_models as m
 from sonantica_core.http.access import current_user, public
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.jsonbody import Body, parse_body, parse_id
+from sonantica_core.http.openapi import api_doc
 from sonantica_core.http.util import client_address, core, iso, user_agent
+
+TAGS = ["auth"]
+_BAD_JSON = {400: "The body is not a JSON object", 413: "The body is too large"}
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -70,6 +75,20 @@ def login_limiter(ctx: CoreContext) -> LoginRateLimiter:
     return limiter
 
 
+@api_doc(
+    "Sign in",
+    description="A token pair for a username and password. Rate-limited per username and per address.",
+    tags=TAGS,
+    body=Credentials,
+    response=m.TokenPair,
+    responses={
+        **_BAD_JSON,
+        401: "Wrong username or password",
+        403: "The account is disabled",
+        429: "Too many attempts; see Retry-After",
+        503: "Sign-in is unavailable (Redis cannot be reached)",
+    },
+)
 @public
 async def login(request: Request) -> Response:
     ctx = core(request)
@@ -103,6 +122,19 @@ async def login(request: Request) -> Response:
     return JSONResponse(tokens)
 
 
+@api_doc(
+    "Renew a session",
+    description="A new token pair for a refresh token; the old refresh token stops working. Using one twice "
+    "signs every session of the account out.",
+    tags=TAGS,
+    body=RefreshBody,
+    response=m.TokenPair,
+    responses={
+        **_BAD_JSON,
+        401: "The refresh token is not valid, has expired, or was already used",
+        403: "The account is disabled",
+    },
+)
 @public
 async def refresh(request: Request) -> Response:
     ctx = core(request)
@@ -135,6 +167,16 @@ async def refresh(request: Request) -> Response:
     raise ApiError(401, "the refresh token is not valid; sign in again", code="invalid_refresh_token")
 
 
+@api_doc(
+    "Sign out",
+    description="Revoke the given refresh token, or (`everywhere`) every session of the account.",
+    tags=TAGS,
+    body=LogoutBody,
+    body_required=False,
+    response=None,
+    status=204,
+    responses=_BAD_JSON,
+)
 async def logout(request: Request) -> Response:
     ctx = core(request)
     principal = current_user(request)
@@ -161,6 +203,7 @@ def _api_key_json(row: Any) -> dict[str, Any]:
     }
 
 
+@api_doc("List one's API keys", tags=TAGS, response=m.ApiKeyList)
 async def list_api_keys(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     async with ctx.session() as session:
@@ -168,6 +211,15 @@ async def list_api_keys(request: Request) -> Response:
     return JSONResponse({"api_keys": [_api_key_json(row) for row in rows]})
 
 
+@api_doc(
+    "Create an API key",
+    description="A long-lived key for a device or script; the key is in the answer, and only there.",
+    tags=TAGS,
+    body=NewApiKey,
+    response=m.NewApiKeyCreated,
+    status=201,
+    responses={**_BAD_JSON, 409: "The user has as many API keys as allowed"},
+)
 async def create_api_key(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     body = await parse_body(request, NewApiKey)
@@ -181,6 +233,14 @@ async def create_api_key(request: Request) -> Response:
     return JSONResponse({**_api_key_json(row), "key": key}, status_code=201)
 
 
+@api_doc(
+    "Revoke an API key",
+    tags=TAGS,
+    path={"key_id": "The API key's id."},
+    response=None,
+    status=204,
+    responses={404: "No such API key of the caller's"},
+)
 async def revoke_api_key(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     key_id = parse_id(request.path_params["key_id"], "API key")
@@ -196,6 +256,12 @@ def _app_password_json(row: Any) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "created_at": iso(row.created_at), "last_used_at": iso(row.last_used_at)}
 
 
+@api_doc(
+    "List one's app passwords",
+    description="Per-device passwords for the Subsonic API.",
+    tags=TAGS,
+    response=m.AppPasswordList,
+)
 async def list_app_passwords(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     async with ctx.session() as session:
@@ -203,6 +269,15 @@ async def list_app_passwords(request: Request) -> Response:
     return JSONResponse({"app_passwords": [_app_password_json(row) for row in rows]})
 
 
+@api_doc(
+    "Create an app password",
+    description="A per-device password for the Subsonic API; the password is in the answer, and only there.",
+    tags=TAGS,
+    body=NewAppPassword,
+    response=m.NewAppPasswordCreated,
+    status=201,
+    responses={**_BAD_JSON, 409: "The user has as many app passwords as allowed"},
+)
 async def create_app_password(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     body = await parse_body(request, NewAppPassword)
@@ -213,6 +288,14 @@ async def create_app_password(request: Request) -> Response:
     return JSONResponse({**_app_password_json(row), "password": secret}, status_code=201)
 
 
+@api_doc(
+    "Revoke an app password",
+    tags=TAGS,
+    path={"password_id": "The app password's id."},
+    response=None,
+    status=204,
+    responses={404: "No such app password of the caller's"},
+)
 async def revoke_app_password(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     password_id = parse_id(request.path_params["password_id"], "app password")
@@ -223,6 +306,7 @@ async def revoke_app_password(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@api_doc("Whether first-run setup is needed", tags=["setup"], response=m.SetupStatus)
 @public
 async def setup_status(request: Request) -> Response:
     async with core(request).session() as session:
@@ -230,6 +314,15 @@ async def setup_status(request: Request) -> Response:
     return JSONResponse({"needs_setup": needed})
 
 
+@api_doc(
+    "Create the first admin",
+    description="Only while the server has no user at all; answers a token pair for the new admin.",
+    tags=["setup"],
+    body=Credentials,
+    response=m.TokenPair,
+    status=201,
+    responses={**_BAD_JSON, 409: "The server is already set up", 422: "The username or password is not acceptable"},
+)
 @public
 async def setup(request: Request) -> Response:
     ctx = core(request)

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from sonantica_core.auth.principal import Principal
 from sonantica_core.events import subscribe
 from sonantica_core.http.access import current_user
+from sonantica_core.http.openapi import api_doc
 
 KEEPALIVE_SECONDS = 15.0
 
@@ -76,6 +77,15 @@ async def _stream(request: Request, user: Principal) -> AsyncIterator[bytes]:
             await reader
 
 
+@api_doc(
+    "Server-sent events",
+    description="Events for the signed-in user as they happen (`event: <type>` and a JSON `data:` line): scan "
+    "progress (admins only), analysis results, plays, and events naming this user. A comment every 15 seconds "
+    "keeps the stream open.",
+    tags=["events"],
+    media_types=("text/event-stream",),
+    headers={"Cache-Control": "`no-cache`.", "X-Accel-Buffering": "`no` (nginx must not buffer it)."},
+)
 async def events(request: Request) -> StreamingResponse:
     user = current_user(request)
     return StreamingResponse(

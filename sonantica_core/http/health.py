@@ -11,14 +11,32 @@ from starlette.routing import Route
 
 from sonantica_core.db.migrate import CORE_VERSION_TABLE, core_lineage, head_revision
 from sonantica_core.http.access import public
+from sonantica_core.http.api_models import Health, Readiness
+from sonantica_core.http.openapi import api_doc
 
 
+@api_doc("Alive", description="The web process runs its event loop.", tags=["health"], response=Health)
 @public
 async def healthz(request: Request) -> JSONResponse:
     """Alive: the web process runs its event loop."""
     return JSONResponse({"status": "ok"})
 
 
+_READINESS = {"application/json": {"schema": {"$ref": "#/components/schemas/Readiness"}}}
+
+
+@api_doc(
+    "Ready",
+    description="The database and Redis answer and the schema is current; 503 with what is wrong otherwise.",
+    tags=["health"],
+    response=Readiness,
+    operation={
+        "responses": {
+            "200": {"description": "Ready", "content": _READINESS},
+            "503": {"description": "Not ready: see `checks`", "content": _READINESS},
+        }
+    },
+)
 @public
 async def readyz(request: Request) -> JSONResponse:
     """Ready: the database and Redis answer and the schema is current."""

@@ -17,11 +17,15 @@ from starlette.routing import Route
 from sonantica_core.contract import PlayRecorded
 from sonantica_core.db.library import Track
 from sonantica_core.db.playback import PlaybackHistory
+from sonantica_core.http import api_models as m
 from sonantica_core.http.access import current_user
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.jsonbody import MAX_ID, Body, int_param, parse_body
+from sonantica_core.http.openapi import api_doc
 from sonantica_core.http.util import core, iso
 from sonantica_core.notify import emit
+
+TAGS = ["history"]
 
 
 class NewPlay(Body):
@@ -31,6 +35,19 @@ class NewPlay(Body):
     client: Annotated[str | None, Field(max_length=100)] = None
 
 
+@api_doc(
+    "Record a play",
+    description="Adds a play of a track to the caller's history and publishes a `play.recorded` event.",
+    tags=TAGS,
+    body=NewPlay,
+    response=m.PlayEntry,
+    status=201,
+    responses={
+        400: "The body is not a JSON object",
+        413: "The body is too large",
+        422: "The body is not valid, or the track does not exist",
+    },
+)
 async def record_play(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     body = await parse_body(request, NewPlay)
@@ -64,6 +81,13 @@ async def record_play(request: Request) -> Response:
     )
 
 
+@api_doc(
+    "One's play history",
+    description="The caller's plays, newest first, a page at a time (`before` = the last page's `next_before`).",
+    tags=TAGS,
+    query=m.HistoryQuery,
+    response=m.HistoryPage,
+)
 async def list_history(request: Request) -> Response:
     principal = current_user(request)
     limit = int_param(request, "limit", 50, 1, 500)

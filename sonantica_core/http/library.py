@@ -2,7 +2,9 @@
 
 Listings page with keyset cursors (``limit`` ≤ 500, ``next`` link), so the last page
 of a large library costs what the first does. Items carry links to their stream,
-cover and waveform; durations are seconds. See ``docs/api.md``.
+cover and waveform; durations are seconds. See ``docs/api.md``. Answers are kept in
+the per-process response cache (:mod:`sonantica_core.http.responsecache`) until the
+library changes, with an ``ETag``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from starlette.routing import Route
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.openapi import api_doc
 from sonantica_core.http.reading import FastJSONResponse, page_response, path_id, position, read_only, secret
+from sonantica_core.http.responsecache import cached
 from sonantica_core.http.util import core
 from sonantica_core.library import albums, artists, genres, schemas, tracks
 from sonantica_core.library.params import (
@@ -148,11 +151,11 @@ async def list_genres(request: Request) -> FastJSONResponse:
 
 
 routes = [
-    Route("/api/library/tracks", list_tracks, methods=["GET", "HEAD"]),
-    Route("/api/library/tracks/{track_id:int}", get_track, methods=["GET", "HEAD"]),
-    Route("/api/library/albums", list_albums, methods=["GET", "HEAD"]),
-    Route("/api/library/albums/{album_id:int}", get_album, methods=["GET", "HEAD"]),
-    Route("/api/library/artists", list_artists, methods=["GET", "HEAD"]),
-    Route("/api/library/artists/{artist_id:int}", get_artist, methods=["GET", "HEAD"]),
-    Route("/api/library/genres", list_genres, methods=["GET", "HEAD"]),
+    Route("/api/library/tracks", cached(list_tracks), methods=["GET", "HEAD"]),
+    Route("/api/library/tracks/{track_id:int}", cached(get_track), methods=["GET", "HEAD"]),
+    Route("/api/library/albums", cached(list_albums), methods=["GET", "HEAD"]),
+    Route("/api/library/albums/{album_id:int}", cached(get_album), methods=["GET", "HEAD"]),
+    Route("/api/library/artists", cached(list_artists), methods=["GET", "HEAD"]),
+    Route("/api/library/artists/{artist_id:int}", cached(get_artist), methods=["GET", "HEAD"]),
+    Route("/api/library/genres", cached(list_genres), methods=["GET", "HEAD"]),
 ]

@@ -27,13 +27,23 @@ from starlette.routing import Route
 from sonantica_core.auth.principal import Principal
 from sonantica_core.db.library import Track
 from sonantica_core.db.playback import Playlist, PlaylistTrack
+from sonantica_core.http import api_models as m
 from sonantica_core.http.access import current_user
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.jsonbody import MAX_ID, Body, parse_body, parse_id
+from sonantica_core.http.openapi import api_doc
 from sonantica_core.http.util import core, iso
 
 MAX_TRACKS_PER_REQUEST = 1000
 MAX_PLAYLIST_LENGTH = 100_000
+
+TAGS = ["playlists"]
+_BAD_JSON = {400: "The body is not a JSON object", 413: "The body is too large"}
+_PLAYLIST = {"playlist_id": "The playlist's id."}
+_NOT_YOURS = {
+    403: "Another user's public playlist: it can be read, not changed",
+    404: "No such playlist (or another user's private one)",
+}
 
 TrackId = Annotated[int, Field(ge=1, le=MAX_ID)]
 TrackIds = Annotated[list[TrackId], Field(default_factory=list, max_length=MAX_TRACKS_PER_REQUEST)]
@@ -143,6 +153,13 @@ async def _touch(session: AsyncSession, playlist_id: int) -> None:
     )
 
 
+@api_doc(
+    "List playlists",
+    description="The caller's playlists by name; with `public=true`, other users' public ones after them.",
+    tags=TAGS,
+    query=m.PlaylistsQuery,
+    response=m.PlaylistList,
+)
 async def playlists_index(request: Request) -> Response:
     principal = current_user(request)
     include_public = request.query_params.get("public", "").lower() in ("1", "true", "yes")
@@ -165,6 +182,18 @@ async def playlists_index(request: Request) -> Response:
     return JSONResponse({"playlists": [_json(p, principal, n) for p, n in rows]})
 
 
+@api_doc(
+    "Create a playlist",
+    tags=TAGS,
+    body=NewPlaylist,
+    response=m.PlaylistInfo,
+    status=201,
+    responses={
+        **_BAD_JSON,
+        409: f"More than {MAX_PLAYLIST_LENGTH} tracks",
+        422: "The body is not valid, or names tracks that do not exist (`details.unknown_track_ids`)",
+    },
+)
 async def playlists_create(request: Request) -> Response:
     principal = current_user(request)
     body = await parse_body(request, NewPlaylist)
@@ -179,6 +208,14 @@ async def playlists_create(request: Request) -> Response:
     return JSONResponse(_json(playlist, principal, len(body.track_ids)), status_code=201)
 
 
+@api_doc(
+    "A playlist with its tracks",
+    description="One's own playlist, or another user's public one, with its entries in order.",
+    tags=TAGS,
+    path=_PLAYLIST,
+    response=m.PlaylistDetail,
+    responses={404: "No such playlist (or another user's private one)"},
+)
 async def playlists_show(request: Request) -> Response:
     principal = current_user(request)
     playlist_id = parse_id(request.path_params["playlist_id"], "playlist")
@@ -207,6 +244,15 @@ async def playlists_show(request: Request) -> Response:
     return JSONResponse({**_json(playlist, principal, len(entries)), "tracks": entries})
 
 
+@api_doc(
+    "Change a playlist",
+    description="Its name, description or visibility (`description: null` clears it).",
+    tags=TAGS,
+    path=_PLAYLIST,
+    body=PlaylistPatch,
+    response=m.PlaylistInfo,
+    responses={**_BAD_JSON, **_NOT_YOURS},
+)
 async def playlists_update(request: Request) -> Response:
     principal = current_user(request)
     playlist_id = parse_id(request.path_params["playlist_id"], "playlist")
@@ -225,6 +271,7 @@ async def playlists_update(request: Request) -> Response:
     return JSONResponse(_json(playlist, principal, count))
 
 
+@api_doc("Delete a playlist", tags=TAGS, path=_PLAYLIST, response=None, status=204, responses=_NOT_YOURS)
 async def playlists_delete(request: Request) -> Response:
     principal = current_user(request)
     playlist_id = parse_id(request.path_params["playlist_id"], "playlist")
@@ -234,6 +281,20 @@ async def playlists_delete(request: Request) -> Response:
     return Response(status_code=204)
 
 
+@api_doc(
+    "Add tracks to a playlist",
+    description="Appends the tracks, or inserts them at `position` (from 0) moving later entries down.",
+    tags=TAGS,
+    path=_PLAYLIST,
+    body=NewEntries,
+    response=m.PlaylistInfo,
+    responses={
+        **_BAD_JSON,
+        **_NOT_YOURS,
+        409: f"The playlist would hold more than {MAX_PLAYLIST_LENGTH} tracks",
+        422: "The body is not valid, or names tracks that do not exist (`details.unknown_track_ids`)",
+    },
+)
 async def entries_add(request: Request) -> Response:
     principal = current_user(request)
     playlist_id = parse_id(request.path_params["playlist_id"], "playlist")
@@ -247,6 +308,18 @@ async def entries_add(request: Request) -> Response:
     return JSONResponse(_json(playlist, principal, count))
 
 
+@api_doc(
+    "Remove a track from a playlist",
+    description="Removes the entry at `position`; later entries move up.",
+    tags=TAGS,
+    path={**_PLAYLIST, "position": "The entry's position, from 0."},
+    response=None,
+    status=204,
+    responses={
+        403: "Another user's public playlist: it can be read, not changed",
+        404: "No such playlist, or no entry at this position",
+    },
+)
 async def entries_remove(request: Request) -> Response:
     principal = current_user(request)
     playlist_id = parse_id(request.path_params["playlist_id"], "playlist")

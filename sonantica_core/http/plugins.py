@@ -12,11 +12,20 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sonantica_core.http.access import admin_only
+from sonantica_core.http.api_models import PluginList
+from sonantica_core.http.openapi import api_doc
 from sonantica_core.plugins import manager_of
 from sonantica_core.plugins.compat import contract_version_text
 from sonantica_core.plugins.summary import describe
 
 
+@api_doc(
+    "Installed plugins",
+    description="Every plugin this web process knows, in plugin order: version, status, hooks, last error and "
+    "configuration (secrets masked), with the plugin contract version of this core.",
+    tags=["plugins"],
+    response=PluginList,
+)
 @admin_only
 async def list_plugins(request: Request) -> JSONResponse:
     """The plugins in plugin order, and the contract version this core provides."""

@@ -17,9 +17,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sonantica_core.db.library import ScanProblemRow, ScanRun
+from sonantica_core.http import api_models as m
 from sonantica_core.http.access import admin_only, current_user
 from sonantica_core.http.errors import ApiError
+from sonantica_core.http.openapi import api_doc
 
+TAGS = ["admin"]
 PROBLEM_KINDS = ("corrupt", "empty", "unsupported", "unreadable", "loop", "other")
 
 
@@ -63,6 +66,22 @@ async def _json_body(request: Request) -> dict[str, Any]:
     return data
 
 
+@api_doc(
+    "Start a scan",
+    description="Queue a scan of every media root, or of the roots named. Progress arrives on GET /api/events "
+    "(`scan.progress`, `scan.finished`).",
+    tags=TAGS,
+    body=m.ScanRequest,
+    body_required=False,
+    response=m.ScanRunInfo,
+    status=202,
+    headers={"Location": "The run, /api/admin/scans/{scan_id}."},
+    responses={
+        400: "The body is not a JSON object",
+        409: "No music folders are configured",
+        422: "`roots` is not a list of known media root names",
+    },
+)
 @admin_only
 async def start_scan(request: Request) -> JSONResponse:
     """Queue a scan of every media root, or of ``{"roots": ["name", ...]}``."""
@@ -89,6 +108,13 @@ async def start_scan(request: Request) -> JSONResponse:
         return JSONResponse(run_json(run), status_code=202, headers={"Location": f"/api/admin/scans/{run_id}"})
 
 
+@api_doc(
+    "Recent scans",
+    tags=TAGS,
+    query=m.ScanListQuery,
+    response=m.ScanList,
+    responses={400: "`limit` is not a whole number in range"},
+)
 @admin_only
 async def list_scans(request: Request) -> JSONResponse:
     limit = _int_param(request, "limit", 20, 1, 200)
@@ -97,6 +123,9 @@ async def list_scans(request: Request) -> JSONResponse:
     return JSONResponse({"items": [run_json(run) for run in runs]})
 
 
+@api_doc(
+    "A scan", tags=TAGS, path={"scan_id": "The scan run's id."}, response=m.ScanRunInfo, responses={404: "No such scan"}
+)
 @admin_only
 async def get_scan(request: Request) -> JSONResponse:
     raw = request.path_params["scan_id"]
@@ -109,6 +138,14 @@ async def get_scan(request: Request) -> JSONResponse:
     return JSONResponse(run_json(run))
 
 
+@api_doc(
+    "Files the scans could not read",
+    description="With the reason for each, by root and path, a page at a time.",
+    tags=TAGS,
+    query=m.ScanProblemsQuery,
+    response=m.ScanProblems,
+    responses={400: "A parameter is out of range, or `kind` is unknown"},
+)
 @admin_only
 async def list_problems(request: Request) -> JSONResponse:
     """Files the scans could not read: ``?kind=``, ``?root=``, ``?limit=``, ``?offset=``."""

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from sonantica_core.http.openapi import api_doc
 from sonantica_core.http.reading import FastJSONResponse
+from sonantica_core.http.responsecache import cached
 from sonantica_core.http.util import core
 from sonantica_core.library import schemas
 from sonantica_core.library.params import SearchQuery, parse_query
@@ -37,4 +38,4 @@ async def search_library(request: Request) -> FastJSONResponse:
     return FastJSONResponse(result.as_json())
 
 
-routes = [Route("/api/search", search_library, methods=["GET", "HEAD"])]
+routes = [Route("/api/search", cached(search_library), methods=["GET", "HEAD"])]

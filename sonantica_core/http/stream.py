@@ -54,9 +54,11 @@ from sonantica_core.auth.signed_urls import (
 from sonantica_core.auth.state import get_auth_state
 from sonantica_core.context import CoreContext
 from sonantica_core.db.playback import Download
+from sonantica_core.http import api_models as m
 from sonantica_core.http.access import current_user, signed_url
 from sonantica_core.http.errors import ApiError, error_response
 from sonantica_core.http.jsonbody import MAX_ID, int_param, parse_id
+from sonantica_core.http.openapi import api_doc
 from sonantica_core.http.util import core
 from sonantica_core.storage import MediaPathError, UnsafePathError, media_storage
 from sonantica_core.trackcache import TrackLocation, get_track_cache
@@ -66,6 +68,49 @@ log = logging.getLogger("sonantica.stream")
 HOOK_NAME = "on_stream_start"
 CACHE_CONTROL = (b"cache-control", b"private, no-cache")
 _background: set[asyncio.Future[Any]] = set()
+
+_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_AUDIO = {"audio/*": _BINARY, "application/octet-stream": _BINARY}
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"description": text, "schema": {"type": "string"}}
+
+
+_FILE_HEADERS = {
+    "ETag": _header("The file's strong validator (for If-Range, If-None-Match, If-Match)."),
+    "Last-Modified": _header("When the file last changed."),
+    "Accept-Ranges": _header("`bytes`."),
+    "Cache-Control": _header("`private, no-cache`."),
+    "Content-Disposition": _header("With `download=1`: `attachment` with the file's name (RFC 6266)."),
+}
+#: The stream route's answers in full (no JSON: bytes, or nothing, as HTTP Range and
+#: conditional requests say).
+STREAM_RESPONSES: dict[str, Any] = {
+    "200": {
+        "description": "The whole file, byte for byte (audio/flac, audio/mpeg, audio/mp4, audio/ogg...; "
+        "application/octet-stream for unknown extensions)",
+        "headers": _FILE_HEADERS,
+        "content": _AUDIO,
+    },
+    "206": {
+        "description": "The ranges asked for with `Range`: one range in the file's type, several as "
+        "multipart/byteranges",
+        "headers": {**_FILE_HEADERS, "Content-Range": _header("For one range: `bytes FIRST-LAST/LENGTH`.")},
+        "content": {**_AUDIO, "multipart/byteranges": _BINARY},
+    },
+    "304": {"description": "Not modified (`If-None-Match` names the file's ETag)", "headers": _FILE_HEADERS},
+    "401": {"description": "No valid credentials and no signed URL", "content": _ERROR},
+    "403": {"description": "The signed URL is not valid (bad signature, another track, expired)", "content": _ERROR},
+    "404": {"description": "No such track, or its file cannot be read", "content": _ERROR},
+    "412": {"description": "Precondition failed (`If-Match` or `If-Unmodified-Since`); no body"},
+    "416": {
+        "description": "Range not satisfiable; no body",
+        "headers": {"Content-Range": _header("`bytes */LENGTH`.")},
+    },
+    "503": {"description": "The file kept changing while being sent; try again (Retry-After)", "content": _ERROR},
+}
 
 
 def track_id_of(text: Any) -> int | None:
@@ -203,6 +248,16 @@ class StreamEndpoint:
         )
 
 
+@api_doc(
+    "A signed stream URL",
+    description="A URL of the track's stream that works without an `Authorization` header (for `<audio src>` "
+    "or a download link), for the caller and this track, until it expires. GET and POST do the same.",
+    tags=["stream"],
+    path={"track_id": "The track's id."},
+    query=m.StreamUrlQuery,
+    response=m.StreamUrl,
+    responses={404: "No such track"},
+)
 async def stream_url(request: Request) -> Response:
     """A signed URL for ``<audio src>`` or a download link."""
     ctx, principal = core(request), current_user(request)
@@ -231,7 +286,17 @@ async def stream_url(request: Request) -> Response:
     )
 
 
-stream_endpoint = signed_url(verify_signed_request)(StreamEndpoint())
+stream_endpoint = api_doc(
+    "Stream a track",
+    description="The track's file, bit-perfect, with HTTP Range (one or several ranges), If-Range and "
+    "conditional requests. Signed in, or with a signed URL from /api/tracks/{track_id}/stream-url. "
+    "`download=1` answers it as an attachment and records the download.",
+    tags=["stream"],
+    path={"track_id": "The track's id."},
+    query=m.StreamQuery,
+    media_types=("audio/*", "application/octet-stream"),
+    operation={"responses": STREAM_RESPONSES},
+)(signed_url(verify_signed_request)(StreamEndpoint()))
 
 routes = [
     Route("/api/stream/{track_id}", stream_endpoint, methods=["GET", "HEAD"]),

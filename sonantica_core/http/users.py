@@ -32,10 +32,16 @@ from sonantica_core.auth.users import (
     update_user,
 )
 from sonantica_core.db.users import User
+from sonantica_core.http import api_models as m
 from sonantica_core.http.access import admin_only, current_user
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.jsonbody import Body, parse_body, parse_id
+from sonantica_core.http.openapi import api_doc
 from sonantica_core.http.util import client_address, core, iso, user_agent
+
+TAGS = ["users"]
+_BAD_JSON = {400: "The body is not a JSON object", 413: "The body is too large"}
+_USER = {"user_id": "The user's id."}
 
 Username = Annotated[str, Field(min_length=1, max_length=64)]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
@@ -73,6 +79,7 @@ def user_json(user: User) -> dict[str, Any]:
     }
 
 
+@api_doc("One's own account", tags=TAGS, response=m.Me, responses={401: "No valid credentials, or the account is gone"})
 async def me(request: Request) -> Response:
     principal = current_user(request)
     async with core(request).session() as session:
@@ -82,6 +89,18 @@ async def me(request: Request) -> Response:
     return JSONResponse({**user_json(user), "authenticated_via": principal.via})
 
 
+@api_doc(
+    "Change one's password",
+    description="Signs out every other session of the account; answers a fresh token pair for this one.",
+    tags=TAGS,
+    body=PasswordChange,
+    response=m.TokenPair,
+    responses={
+        **_BAD_JSON,
+        403: "The current password is wrong",
+        422: "The body is not valid, or the new password is not acceptable",
+    },
+)
 async def change_own_password(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     body = await parse_body(request, PasswordChange)
@@ -105,6 +124,7 @@ async def change_own_password(request: Request) -> Response:
     return JSONResponse(tokens)
 
 
+@api_doc("List users", tags=TAGS, response=m.UserList)
 @admin_only
 async def users_index(request: Request) -> Response:
     async with core(request).session() as session:
@@ -112,6 +132,18 @@ async def users_index(request: Request) -> Response:
     return JSONResponse({"users": [user_json(user) for user in users]})
 
 
+@api_doc(
+    "Create a user",
+    tags=TAGS,
+    body=NewUser,
+    response=m.UserInfo,
+    status=201,
+    responses={
+        **_BAD_JSON,
+        409: "The username is taken",
+        422: "The body is not valid, or the username or password is not acceptable",
+    },
+)
 @admin_only
 async def users_create(request: Request) -> Response:
     ctx = core(request)
@@ -131,6 +163,20 @@ async def users_create(request: Request) -> Response:
     return JSONResponse(user_json(user), status_code=201)
 
 
+@api_doc(
+    "Change a user",
+    description="Changing the role, password or disabled state ends the user's sessions.",
+    tags=TAGS,
+    path=_USER,
+    body=UserPatch,
+    response=m.UserInfo,
+    responses={
+        **_BAD_JSON,
+        404: "No such user",
+        409: "The username is taken, or this would leave no enabled admin",
+        422: "The body is not valid, or the username or password is not acceptable",
+    },
+)
 @admin_only
 async def users_update(request: Request) -> Response:
     ctx = core(request)
@@ -161,6 +207,14 @@ async def users_update(request: Request) -> Response:
     return JSONResponse(user_json(user))
 
 
+@api_doc(
+    "Delete a user",
+    tags=TAGS,
+    path=_USER,
+    response=None,
+    status=204,
+    responses={404: "No such user", 409: "This is the last enabled admin"},
+)
 @admin_only
 async def users_delete(request: Request) -> Response:
     ctx = core(request)

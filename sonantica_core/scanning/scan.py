@@ -234,6 +234,10 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
         from sonantica_core.trackcache import invalidate_tracks
 
         await invalidate_tracks(ctx, stale)  # streams find the new path at once
+    if state.added or state.changed or state.moved or state.removed or state.changed_ids:
+        from sonantica_core.http.responsecache import bump_library_generation
+
+        await bump_library_generation(ctx)  # every process drops its cached library answers
     for listener in list(ctx.extras.get("tracks_changed_listeners", ())):  # type: ignore[attr-defined]
         try:
             await listener(ctx, ingestor.outcome, really_removed)

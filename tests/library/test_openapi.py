@@ -46,56 +46,9 @@ async def test_every_route_appears(client: Any, app: Any) -> None:
     assert set(route_methods(app.routes)) <= documented
 
 
-#: Routes written before ``@api_doc`` existed, waiting for their owners to describe them.
-#: This list may only shrink: a route added without ``@api_doc`` fails the test below.
-NOT_YET_DESCRIBED = {
-    "GET /api/stream/{track_id}",
-    "GET /api/tracks/{track_id}/stream-url",
-    "POST /api/tracks/{track_id}/stream-url",
-    "GET /healthz",
-    "GET /readyz",
-    "GET /api/plugins",
-    "POST /api/auth/login",
-    "POST /api/auth/refresh",
-    "POST /api/auth/logout",
-    "GET /api/auth/api-keys",
-    "POST /api/auth/api-keys",
-    "DELETE /api/auth/api-keys/{key_id}",
-    "GET /api/auth/app-passwords",
-    "POST /api/auth/app-passwords",
-    "DELETE /api/auth/app-passwords/{password_id}",
-    "GET /api/setup",
-    "POST /api/setup",
-    "GET /api/me",
-    "POST /api/me/password",
-    "GET /api/users",
-    "POST /api/users",
-    "PATCH /api/users/{user_id}",
-    "DELETE /api/users/{user_id}",
-    "GET /api/playlists",
-    "POST /api/playlists",
-    "GET /api/playlists/{playlist_id}",
-    "PATCH /api/playlists/{playlist_id}",
-    "DELETE /api/playlists/{playlist_id}",
-    "POST /api/playlists/{playlist_id}/tracks",
-    "DELETE /api/playlists/{playlist_id}/tracks/{position}",
-    "GET /api/history",
-    "POST /api/history",
-    "POST /api/admin/scans",
-    "GET /api/admin/scans",
-    "GET /api/admin/scans/{scan_id}",
-    "GET /api/admin/scan-problems",
-    "GET /api/events",
-    "POST /api/tracks/{track_id}/analyze",
-    "GET /api/tracks/{track_id}/analysis",
-    "GET /api/tracks/{track_id}/waveform",
-    "GET /api/library/duplicates",
-}
-
-
 async def test_every_operation_is_described(client: Any, app: Any) -> None:
     """Every endpoint has an ``@api_doc``: add one to the routes you write (see
-    sonantica_core.http.openapi), and take yours out of NOT_YET_DESCRIBED when you do."""
+    sonantica_core.http.openapi)."""
     spec = await spec_of(client)
     undocumented = {
         f"{method.upper()} {path}"
@@ -103,7 +56,7 @@ async def test_every_operation_is_described(client: Any, app: Any) -> None:
         for method, operation in item.items()
         if operation.get("x-undocumented")
     }
-    assert sorted(undocumented - NOT_YET_DESCRIBED) == []
+    assert sorted(undocumented) == []
 
 
 async def test_library_operations(client: Any) -> None:

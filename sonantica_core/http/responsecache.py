@@ -1,0 +1,262 @@
+"""Per-process cache of the read-only library answers (lists, details, search, genres).
+
+Key: the route path and its query string, normalised (parameters sorted by name, values of
+one name kept in their order, re-encoded). The answers do not depend on who asks (the
+access middleware has already decided whether they may ask), so the key holds no user.
+Value: the encoded JSON and its headers (``Link``). Bounded by bytes, least recently used
+goes first.
+
+Staleness: the library has a *generation* number in Redis (:data:`GENERATION_KEY`).
+Whatever changes what these answers show (a scan that changed tracks or covers, analysis
+results such as tempo and key) calls :func:`bump_library_generation`, which increments it
+and announces it on the invalidation bus (``library`` messages): every process drops its
+cache at once. As a safety net each process also reads the generation at most every
+:data:`CHECK_INTERVAL` seconds, in the background (never a Redis round trip on a
+request's path), and stops caching while it cannot read it. An answer computed while the
+generation changed is not kept.
+
+Each cached answer carries ``ETag: "<generation>-<key hash>"``; ``If-None-Match`` with it
+answers 304 without touching the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sonantica_core.http.util import core
+from sonantica_core.invalidation import get_bus
+
+if TYPE_CHECKING:
+    from sonantica_core.context import CoreContext
+
+log = logging.getLogger("sonantica.responsecache")
+
+GENERATION_KEY = "sonantica:library:generation"
+CHECK_INTERVAL = 2.0
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+CACHE_CONTROL = "private, no-cache"
+_KEPT_HEADERS = ("link",)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class ResponseCache:
+    """key → (body, headers, etag), LRU by bytes, valid for one library generation."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[str, tuple[bytes, dict[str, str], str]] = OrderedDict()
+        #: The library generation the entries belong to; None: unknown (nothing is cached).
+        self.generation: int | None = None
+        self.checked_at = float("-inf")
+        self._checking: asyncio.Task[None] | None = None
+        #: Called with no argument each time the cache is dropped (other derived caches).
+        self.on_clear: list[Callable[[], None]] = []
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self.size = 0
+        for callback in self.on_clear:
+            try:
+                callback()
+            except Exception:
+                log.exception("response cache clear callback failed")
+
+    def set_generation(self, generation: int | None) -> None:
+        """Adopt ``generation``; drop everything when it differs from the one held."""
+        if generation != self.generation:
+            self.clear()
+            self.generation = generation
+
+    def get(self, key: str) -> tuple[bytes, dict[str, str], str] | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: str, generation: int, body: bytes, headers: dict[str, str], etag: str) -> None:
+        """Keep an answer computed under ``generation`` (ignored if that is no longer current)."""
+        if generation != self.generation or len(body) > self.max_bytes // 8:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.size -= len(old[0])
+        self._entries[key] = (body, headers, etag)
+        self.size += len(body)
+        while self.size > self.max_bytes and self._entries:
+            _, (dropped, _, _) = self._entries.popitem(last=False)
+            self.size -= len(dropped)
+
+    def apply_message(self, message: dict[str, Any]) -> None:
+        """A ``library`` message of the invalidation bus."""
+        try:
+            generation = int(message["generation"])
+        except (KeyError, TypeError, ValueError):
+            self.set_generation(None)  # unknown: stop caching until the next check
+            self.checked_at = float("-inf")
+            return
+        if self.generation is None or generation > self.generation:
+            self.set_generation(generation)
+
+    async def refresh(self, ctx: CoreContext) -> None:
+        """Read the generation from Redis; an error stops caching until a read succeeds."""
+        self.checked_at = time.monotonic()
+        try:
+            raw = await ctx.redis.get(GENERATION_KEY)
+        except Exception as exc:
+            log.warning("could not read the library generation (not caching answers): %s", exc)
+            self.set_generation(None)
+            return
+        self.set_generation(int(raw) if raw is not None else 0)
+
+    def maybe_check(self, ctx: CoreContext) -> None:
+        """Start a background read of the generation if the last one is older than CHECK_INTERVAL."""
+        if time.monotonic() - self.checked_at < CHECK_INTERVAL:
+            return
+        if self._checking is not None and not self._checking.done():
+            return
+        self.checked_at = time.monotonic()
+        self._checking = asyncio.get_running_loop().create_task(self.refresh(ctx))
+
+
+def get_response_cache(ctx: CoreContext) -> ResponseCache:
+    """This process's response cache (created, and subscribed to the bus, on first use)."""
+    cache = ctx.extras.get("response_cache")
+    if cache is None:
+        cache = ctx.extras["response_cache"] = ResponseCache()
+        cache.on_clear.append(lambda: ctx.extras.pop("genre_stats", None))
+        bus = get_bus(ctx)
+        bus.on("library", cache.apply_message)
+
+        async def resync(reconnected: bool) -> None:
+            if reconnected:  # messages may have been missed while cut off
+                cache.set_generation(None)
+            await cache.refresh(ctx)
+
+        bus.on_resync(resync)
+    return cache
+
+
+async def bump_library_generation(ctx: CoreContext) -> int | None:
+    """The library changed: a new generation here and in every other process."""
+    cache = get_response_cache(ctx)
+    try:
+        generation = int(await ctx.redis.incr(GENERATION_KEY))
+    except Exception as exc:
+        log.warning("could not bump the library generation: %s", exc)
+        cache.set_generation(None)
+        cache.checked_at = float("-inf")
+        return None
+    await get_bus(ctx).publish("library", generation=generation)
+    return generation
+
+
+def cache_key(request: Request) -> str:
+    """Path plus the query string, parameters sorted by name (a name's values keep their order)."""
+    items = sorted(request.query_params.multi_items(), key=lambda item: item[0])
+    query = urlencode(items)
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
+def make_etag(generation: int, key: str) -> str:
+    digest = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+    return f'"{generation}-{digest}"'
+
+
+def _matches(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+def _answer(request: Request, body: bytes, headers: dict[str, str], etag: str) -> Response:
+    full = {**headers, "ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if _matches(request, etag):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
+    return Response(body, headers=full, media_type="application/json")
+
+
+def cached(endpoint: Endpoint) -> Endpoint:
+    """Serve ``endpoint``'s 200 answers from the response cache (keeps its OpenAPI description)."""
+
+    @functools.wraps(endpoint)
+    async def wrapper(request: Request) -> Response:
+        ctx = core(request)
+        cache = get_response_cache(ctx)
+        if cache.generation is None and cache.checked_at == float("-inf"):
+            await cache.refresh(ctx)  # first request of this process
+        else:
+            cache.maybe_check(ctx)
+        generation = cache.generation
+        if generation is None:  # generation unknown: no caching, no ETag
+            return await endpoint(request)
+        key = cache_key(request)
+        etag = make_etag(generation, key)
+        entry = cache.get(key)
+        if entry is not None:
+            cache.hits += 1
+            return _answer(request, entry[0], entry[1], etag)
+        if _matches(request, etag):
+            return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
+        cache.misses += 1
+        response = await endpoint(request)
+        if response.status_code != 200:
+            return response
+        body = bytes(response.body)
+        headers = {name: value for name, value in response.headers.items() if name in _KEPT_HEADERS}
+        cache.put(key, generation, body, headers, etag)
+        return _answer(request, body, headers, etag)
+
+    return wrapper
+
+
+#: Seconds between generation bumps coming from a stream of small changes (analysis results).
+COALESCE_SECONDS = 5.0
+
+
+async def bump_library_generation_soon(ctx: CoreContext) -> None:
+    """Like :func:`bump_library_generation`, but at most once per :data:`COALESCE_SECONDS`.
+
+    A backlog of analyses changes one track at a time; bumping after each would
+    empty every process's cache continuously. Changes inside one window share one
+    bump, made at the window's end (the last change is never left unannounced).
+    """
+    import asyncio
+    import time
+
+    state = ctx.extras.setdefault("library_bump", {"last": float("-inf"), "pending": None})
+    now = time.monotonic()
+    if now - state["last"] >= COALESCE_SECONDS and state["pending"] is None:
+        state["last"] = now
+        await bump_library_generation(ctx)
+        return
+    if state["pending"] is not None:
+        return
+
+    async def later() -> None:
+        try:
+            await asyncio.sleep(max(0.0, state["last"] + COALESCE_SECONDS - time.monotonic()))
+            state["last"] = time.monotonic()
+            await bump_library_generation(ctx)
+        finally:
+            state["pending"] = None
+
+    state["pending"] = asyncio.ensure_future(later())
