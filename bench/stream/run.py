@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Streaming benchmark: nginx vs Starlette ``FileResponse`` vs Sonántica's engine, in one run.
+"""Streaming benchmark: nginx vs Starlette ``FileResponse`` vs Sonántica's engine vs the real server.
 
 Everything listens on 127.0.0.1 and is driven by ``wrk`` (needs ``nginx`` and ``wrk`` on PATH:
 ``apt-get install -y nginx wrk``). Scenarios:
@@ -9,11 +9,14 @@ Everything listens on 127.0.0.1 and is driven by ``wrk`` (needs ``nginx`` and ``
   c) latency of 1 KiB ranges (≈ time to first byte), p50 / p99  (-c 50 and -c 200)
   d) p99 of c) at 50 connections while two nice-19 CPU burners busy both cores, over idle
   d') the same with the burners in the SCHED_IDLE class (chrt -i 0) instead of nice 19
+  d'') real server only: c) at 50 connections while its own task workers analyse a backlog
 
 plus the front-proxy paths through ``docs/deploy/nginx.conf`` for a) and b): X-Accel-Redirect
-(nginx → Python authenticates → nginx sends) and secure_link URLs (nginx alone).
+(nginx → Python authenticates → nginx sends) and secure_link URLs (nginx alone). The real server
+(``sonantica serve``, see ``realserver.py``) runs with WEB_WORKERS=1 and 2 on embedded services;
+the last of those also measures its signed stream URLs and, with STREAM_MODE=accel, the proxy paths.
 
-Usage: ``python bench/stream/run.py [--duration 4] [--configs ...]``; results are printed and
+Usage: ``python bench/stream/run.py [--duration 4] [--configs ...] [--real 1 2]``; results are printed and
 written to ``bench/stream/results.md`` (and ``results.json``).
 """
 
