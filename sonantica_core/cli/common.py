@@ -61,8 +61,18 @@ def setup_logging(level: str) -> None:
         handler = _plain_handler()
         access.handlers, access.propagate = [], True
     logging.basicConfig(level=level, handlers=[handler], force=True)
+    # The access log is one line per request, on the hot path: plain text, not Rich's layout.
+    access = logging.getLogger("sonantica.access")
+    access.handlers[:] = [_plain_handler()]
+    access.propagate = False
     for noisy in ("hypercorn.access", "taskiq", "alembic", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def _plain_handler() -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    return handler
 
 
 def settings_from_args(args: argparse.Namespace, flag_map: Mapping[str, str] | None = None) -> Settings:
