@@ -38,41 +38,31 @@ class CommandFailed(Exception):
 ACCESS_LOGGER = "sonantica.access"
 
 
-def _plain_handler() -> logging.Handler:
+def _plain_handler(fmt: str = "%(asctime)s %(levelname)s %(name)s: %(message)s") -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(fmt, "%Y-%m-%dT%H:%M:%S"))
     return handler
 
 
 def setup_logging(level: str) -> None:
     """Log to stderr: through Rich on a terminal, as plain lines otherwise (services, pipes, files).
 
-    The access log is always plain: rendering a line with Rich costs about as much as
-    serving the request it describes.
+    The access log is one line per request, on the hot path: always plain text (rendering
+    a line with Rich's layout costs about as much as serving the request it describes).
     """
-    access = logging.getLogger(ACCESS_LOGGER)
     if err_console.is_terminal:
         handler: logging.Handler = RichHandler(
             console=err_console, show_path=False, rich_tracebacks=False, markup=False
         )
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-        access.handlers, access.propagate = [_plain_handler()], False
     else:
         handler = _plain_handler()
-        access.handlers, access.propagate = [], True
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    # The access log is one line per request, on the hot path: plain text, not Rich's layout.
-    access = logging.getLogger("sonantica.access")
-    access.handlers[:] = [_plain_handler()]
+    access = logging.getLogger(ACCESS_LOGGER)
+    access.handlers[:] = [_plain_handler("%(asctime)s %(name)s %(message)s")]
     access.propagate = False
     for noisy in ("hypercorn.access", "taskiq", "alembic", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-
-
-def _plain_handler() -> logging.Handler:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
-    return handler
 
 
 def settings_from_args(args: argparse.Namespace, flag_map: Mapping[str, str] | None = None) -> Settings:
