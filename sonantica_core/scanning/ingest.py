@@ -10,6 +10,7 @@ but its row and history remain; if the audio comes back, so does the track.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -69,51 +70,16 @@ _PROBLEM_UPSERT = _upsert(
     {"kind": lambda s: s.excluded.kind, "reason": lambda s: s.excluded.reason, "last_seen_at": text("now()")},
 )
 _TRACK_INSERT = insert(Track.__table__).returning(Track.__table__.c.id, sort_by_parameter_order=True)
-#: The columns a scan writes (others, such as search columns, are kept by triggers).
-TRACK_SCAN_COLUMNS = (
-    "root",
-    "relative_path",
-    "size",
-    "mtime_ns",
-    "content_hash",
-    "container",
-    "codec",
-    "sample_rate",
-    "bit_depth",
-    "channels",
-    "bitrate",
-    "duration",
-    "lossless",
-    "title",
-    "title_folded",
-    "artist",
-    "album_id",
-    "track_number",
-    "track_total",
-    "disc_number",
-    "disc_total",
-    "date",
-    "original_date",
-    "year",
-    "composer",
-    "label",
-    "isrc",
-    "musicbrainz_track_id",
-    "musicbrainz_recording_id",
-    "lyrics",
-    "tag_track_gain",
-    "tag_track_peak",
-    "tag_album_gain",
-    "tag_album_peak",
-    "tags_guessed",
-    "cover_hash",
-    "removed_at",
-)
-_TRACK_UPDATE = (
-    update(Track.__table__)
-    .where(Track.__table__.c.id == bindparam("_id"))
-    .values({name: bindparam(name) for name in TRACK_SCAN_COLUMNS} | {"updated_at": text("now()")})
-)
+
+
+@functools.lru_cache(maxsize=4)
+def _track_update(columns: tuple[str, ...]) -> Any:
+    """UPDATE of the columns :func:`track_values` gives (others, such as search columns, are kept by triggers)."""
+    return (
+        update(Track.__table__)
+        .where(Track.__table__.c.id == bindparam("_id"))
+        .values({name: bindparam(name) for name in columns} | {"updated_at": text("now()")})
+    )
 
 
 async def _upsert_returning_ids(session: AsyncSession, stmt: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -256,7 +222,8 @@ class Ingestor:
             updates.append({"_id": existing.id, **values})
             track_ids.append((existing.id, item))
         if updates:
-            await self.session.execute(_TRACK_UPDATE, updates)
+            columns = tuple(key for key in updates[0] if key != "_id")
+            await self.session.execute(_track_update(columns), updates)
         if new_rows:
             rows = await self.session.execute(_TRACK_INSERT, [values for values, _ in new_rows])
             for (_, item), new_id in zip(new_rows, rows.scalars().all(), strict=True):
