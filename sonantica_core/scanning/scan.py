@@ -17,10 +17,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text, update
+from sqlalchemy import func, select, text, update
 
 from sonantica_core.contract import FileStat, Scanner, ScanProblem, TracksChanged
-from sonantica_core.db.library import ScanRun
+from sonantica_core.db.library import ScanProblemRow, ScanRun
 from sonantica_core.notify import emit
 from sonantica_core.scanning.ingest import (
     Ingestor,
@@ -217,6 +217,10 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
             ingestor.session = session
             await ingestor.record_problem_stats(problem_keys)
     state.removed = len(really_removed)
+    async with ctx.session() as session:  # every file of these roots that still cannot be read
+        state.problems = await session.scalar(
+            select(func.count()).select_from(ScanProblemRow).where(ScanProblemRow.root.in_(root_names))
+        )
     state.added_ids = list(ingestor.outcome.added)
     state.changed_ids = sorted(set(ingestor.outcome.changed) | set(ingestor.outcome.audio_changed))
     if state.added or state.changed or state.moved or state.removed:
