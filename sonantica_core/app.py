@@ -17,11 +17,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
+from starlette.types import Receive, Scope, Send
 
 from sonantica_core.context import CoreContext
 from sonantica_core.http.access import AuthMiddleware, start_access_services
 from sonantica_core.http.accesslog import AccessLogMiddleware
 from sonantica_core.http.errors import EXCEPTION_HANDLERS
+from sonantica_core.http.streamlane import lane_applies, serve_stream
 from sonantica_core.tasks.registry import set_context
 
 log = logging.getLogger("sonantica.app")
@@ -58,6 +60,22 @@ def core_routes() -> list[BaseRoute]:
     return routes
 
 
+class SonanticaApp(Starlette):
+    """The core's Starlette app, with the stream route's express lane in front of the stack
+    (:mod:`sonantica_core.http.streamlane`)."""
+
+    def __init__(self, *args: Any, lane: bool, cors: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lane = lane
+        self._cors = cors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._lane and lane_applies(scope, self._cors):
+            await serve_stream(self, scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     ctx: CoreContext,
     *,
@@ -65,7 +83,10 @@ def create_app(
     startup_hooks: Sequence[StartupHook] = (),
     middleware: Sequence[Middleware] = (),
 ) -> Starlette:
-    """Build the app. ``ctx`` stays open after the app shuts down."""
+    """Build the app. ``ctx`` stays open after the app shuts down.
+
+    ``middleware`` wraps every request; with any, the stream route's express lane is off
+    so that it sees stream requests too."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -106,11 +127,13 @@ def create_app(
     # every route needs a user unless it says otherwise (sonantica_core.http.access).
     stack.append(Middleware(AuthMiddleware, ctx=ctx))
     stack.extend(middleware)
-    app = Starlette(
+    app = SonanticaApp(
         routes=[*core_routes(), *extra_routes],
         middleware=stack,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=lifespan,
+        lane=not middleware,
+        cors=bool(ctx.settings.cors_origins),
     )
     app.state.core = ctx
     return app

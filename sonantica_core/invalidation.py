@@ -99,6 +99,7 @@ class InvalidationBus:
                 while True:
                     timeout = max(0.0, next_resync - loop.time())
                     raw = await pubsub.get_message(ignore_subscribe_messages=True, timeout=min(timeout, 5.0))
+                    _raise_if_cancelled()
                     if raw is not None and raw.get("type") == "message":
                         self._dispatch(raw["data"])
                     if loop.time() >= next_resync:
@@ -120,6 +121,7 @@ class InvalidationBus:
         deadline = loop.time() + 10.0
         while loop.time() < deadline:
             raw = await pubsub.get_message(timeout=1.0)
+            _raise_if_cancelled()
             if raw is None:
                 continue
             if raw.get("type") == "subscribe":
@@ -136,6 +138,15 @@ class InvalidationBus:
             return
         if isinstance(message, dict):
             self.apply(message)
+
+
+def _raise_if_cancelled() -> None:
+    """Re-raise a cancellation that a read swallowed: on Python 3.11, a cancel that lands as a
+    read's own timeout expires is lost inside ``asyncio.timeout``, and the listening loop would
+    then run on forever, holding up shutdown."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def get_bus(ctx: CoreContext) -> InvalidationBus:

@@ -14,6 +14,7 @@ from rich.logging import RichHandler
 from rich.markup import escape
 
 from sonantica_core.errors import ConfigError, DataDirLocked, SchemaOutOfDate, ServiceError
+from sonantica_core.logbuffer import BufferedLineHandler
 from sonantica_core.settings import Settings, load_settings
 
 console = Console(highlight=False)
@@ -48,7 +49,8 @@ def setup_logging(level: str) -> None:
     """Log to stderr: through Rich on a terminal, as plain lines otherwise (services, pipes, files).
 
     The access log is one line per request, on the hot path: always plain text (rendering
-    a line with Rich's layout costs about as much as serving the request it describes).
+    a line with Rich's layout costs about as much as serving the request it describes),
+    written in batches at least every second (:mod:`sonantica_core.logbuffer`).
     """
     if err_console.is_terminal:
         handler: logging.Handler = RichHandler(
@@ -59,7 +61,9 @@ def setup_logging(level: str) -> None:
         handler = _plain_handler()
     logging.basicConfig(level=level, handlers=[handler], force=True)
     access = logging.getLogger(ACCESS_LOGGER)
-    access.handlers[:] = [_plain_handler("%(asctime)s %(name)s %(message)s")]
+    buffered = BufferedLineHandler(sys.stderr)
+    buffered.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
+    access.handlers[:] = [buffered]
     access.propagate = False
     for noisy in ("hypercorn.access", "taskiq", "alembic", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

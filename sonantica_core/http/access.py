@@ -158,7 +158,7 @@ class AuthMiddleware:
     def __init__(self, app: ASGIApp, ctx: CoreContext) -> None:
         self.app = app
         self.ctx = ctx
-        self.state = get_auth_state(ctx)
+        get_auth_state(ctx)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -174,44 +174,62 @@ class AuthMiddleware:
         access, verifier, params = found
         if _route_path(scope).startswith(ADMIN_PREFIX):
             access = Access.ADMIN
-        try:
-            principal = await self._authenticate(scope, access, verifier, params)
-        except AuthError as exc:
-            await self._refuse(scope, receive, send, exc.status, exc.message, exc.code)
-            return
-        if principal is None and access is not Access.PUBLIC:
-            await self._refuse(scope, receive, send, 401, "sign in first", "unauthorized")
-            return
-        if access is Access.ADMIN and (principal is None or not principal.is_admin):
-            await self._refuse(scope, receive, send, 403, "only an admin may do this", "forbidden")
-            return
-        if principal is not None:
-            scope["user"] = principal
-            scope["auth"] = _CREDENTIALS.get(principal.role, _CREDENTIALS["user"])
-        await self.app(scope, receive, send)
+        if await admit(self.ctx, scope, receive, send, access, verifier, params):
+            await self.app(scope, receive, send)
 
-    async def _authenticate(
-        self, scope: Scope, access: Access, verifier: Verifier | None, params: dict[str, Any]
-    ) -> Principal | None:
-        try:
-            token = _bearer(scope)
-            if token is not None:
-                return await self.state.authenticate_bearer(token)
-        except AuthError:
-            if access is Access.PUBLIC:  # a stale token does not lock anyone out of login
-                return None
-            raise
-        if access is Access.SIGNED and verifier is not None:
-            return verifier(self.ctx, scope, params)
-        return None
 
-    @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str, code: str) -> None:
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 4000 + status, "reason": message[:120]})
-            return
-        headers = {"WWW-Authenticate": _WWW_AUTHENTICATE} if status == 401 else None
-        await error_response(status, message, code, headers=headers)(scope, receive, send)
+async def admit(
+    ctx: CoreContext,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    access: Access,
+    verifier: Verifier | None,
+    params: dict[str, Any],
+) -> bool:
+    """Authenticate ``scope`` for a route that requires ``access``: True with ``scope["user"]``
+    and ``scope["auth"]`` set, or False once the refusal (401/403) has been sent."""
+    scope["user"] = _ANONYMOUS
+    scope["auth"] = _NO_CREDENTIALS
+    try:
+        principal = await _authenticate(ctx, scope, access, verifier, params)
+    except AuthError as exc:
+        await _refuse(scope, receive, send, exc.status, exc.message, exc.code)
+        return False
+    if principal is None and access is not Access.PUBLIC:
+        await _refuse(scope, receive, send, 401, "sign in first", "unauthorized")
+        return False
+    if access is Access.ADMIN and (principal is None or not principal.is_admin):
+        await _refuse(scope, receive, send, 403, "only an admin may do this", "forbidden")
+        return False
+    if principal is not None:
+        scope["user"] = principal
+        scope["auth"] = _CREDENTIALS.get(principal.role, _CREDENTIALS["user"])
+    return True
+
+
+async def _authenticate(
+    ctx: CoreContext, scope: Scope, access: Access, verifier: Verifier | None, params: dict[str, Any]
+) -> Principal | None:
+    try:
+        token = _bearer(scope)
+        if token is not None:
+            return await get_auth_state(ctx).authenticate_bearer(token)
+    except AuthError:
+        if access is Access.PUBLIC:  # a stale token does not lock anyone out of login
+            return None
+        raise
+    if access is Access.SIGNED and verifier is not None:
+        return verifier(ctx, scope, params)
+    return None
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str, code: str) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 4000 + status, "reason": message[:120]})
+        return
+    headers = {"WWW-Authenticate": _WWW_AUTHENTICATE} if status == 401 else None
+    await error_response(status, message, code, headers=headers)(scope, receive, send)
 
 
 def _route_path(scope: Scope) -> str:

@@ -1,0 +1,72 @@
+"""The access log's batching handler: lines are written in batches, and never lost on flush/close."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+
+from sonantica_core.logbuffer import BufferedLineHandler
+
+
+def _logger(handler: logging.Handler, name: str) -> logging.Logger:
+    logger = logging.getLogger(name)
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger
+
+
+def test_lines_wait_for_a_full_buffer() -> None:
+    stream = io.StringIO()
+    handler = BufferedLineHandler(stream, size=100, interval=60)
+    logger = _logger(handler, "sonantica.test.buffer-size")
+    logger.info("first line")
+    logger.info("second line")
+    assert stream.getvalue() == ""
+    logger.info("x" * 120)
+    assert stream.getvalue() == "first line\nsecond line\n" + "x" * 120 + "\n"
+    handler.close()
+
+
+def test_warnings_flush_at_once_in_order() -> None:
+    stream = io.StringIO()
+    handler = BufferedLineHandler(stream, size=10_000, interval=60)
+    logger = _logger(handler, "sonantica.test.buffer-warning")
+    logger.info("request one")
+    logger.warning("something is wrong")
+    assert stream.getvalue() == "request one\nsomething is wrong\n"
+    handler.close()
+
+
+def test_old_lines_are_written_within_the_interval() -> None:
+    stream = io.StringIO()
+    handler = BufferedLineHandler(stream, size=10_000, interval=0.2)
+    logger = _logger(handler, "sonantica.test.buffer-interval")
+    logger.info("a quiet server's only request")
+    deadline = time.monotonic() + 5
+    while not stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stream.getvalue() == "a quiet server's only request\n"
+    handler.close()
+
+
+def test_flush_and_close_write_everything() -> None:
+    stream = io.StringIO()
+    handler = BufferedLineHandler(stream, size=10_000, interval=60)
+    logger = _logger(handler, "sonantica.test.buffer-close")
+    logger.info("one")
+    handler.flush()
+    assert stream.getvalue() == "one\n"
+    logger.info("two")
+    handler.close()
+    assert stream.getvalue() == "one\ntwo\n"
+
+
+def test_a_closed_stream_does_not_break_logging() -> None:
+    stream = io.StringIO()
+    handler = BufferedLineHandler(stream, size=1, interval=60)
+    logger = _logger(handler, "sonantica.test.buffer-broken")
+    stream.close()
+    logger.info("goes nowhere, raises nothing")
+    handler.close()
