@@ -82,7 +82,8 @@ def redis_database_url(base: str, index: int) -> str:
     parts = urlsplit(base)
     if parts.scheme == "unix":
         query = "&".join(p for p in parts.query.split("&") if p and not p.startswith("db="))
-        return urlunsplit(parts._replace(query=f"{query}&db={index}" if query else f"db={index}"))
+        query = f"{query}&db={index}" if query else f"db={index}"
+        return f"unix://{parts.netloc}{parts.path}?{query}"  # urlunsplit would drop the "//"
     return urlunsplit(parts._replace(path=f"/{index}"))
 
 

@@ -117,6 +117,8 @@ assert len(UPPER_SOURCE) == len(UPPER_TARGET) and len(SINGLE_SOURCE) == len(SING
 
 def fold(text: str) -> str:
     """The folded form of ``text``: no accents, lower case, single spaces, trimmed."""
+    if text.isascii():  # nothing to decompose, strip, expand or map: the same result, sooner
+        return _SPACES.sub(" ", text.lower()).strip(" ")
     value = _STRIP.sub("", unicodedata.normalize("NFKD", text)).lower()
     for source, target in EXPANSIONS:
         value = value.replace(source, target)

@@ -4,87 +4,80 @@ Identity follows the audio: a new path whose audio hash equals that of a track
 whose file disappeared (or was removed earlier) is the same track — moved,
 renamed, retagged — and keeps its id, so its history, playlists and analysis
 stay. A file that disappears for good leaves the library (``removed_at`` is set)
-but its row and history remain; if the audio comes back, so does the track.
+but its row and history remain; if the audio comes back, so does the track. A
+different file at the path of a removed track takes that track's place, as a file
+replaced in place does (its analysis is dropped).
+
+Batches arrive as :class:`~sonantica_core.scanning.records.TrackRecord` (prepared in
+the reader processes) and :class:`ScanProblem`. Rows go in with few statements: array
+parameters for artists, albums and genres (skipping what this scan already wrote
+unchanged), ``COPY`` for new tracks and their links, ``sort_album`` written here (its
+trigger stays for other writers), and commits without waiting for the disk flush (a
+batch lost in a crash is read again by the next scan).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sonantica_core.contract import ScannedFile, ScanProblem
-from sonantica_core.db.analysis import TrackAnalysis, TrackMetadata
-from sonantica_core.db.library import (
-    Album,
-    AlbumArtist,
-    Artist,
-    Genre,
-    ScanProblemRow,
-    Track,
-    TrackArtist,
-    TrackGenre,
-)
-from sonantica_core.scanning import grouping
-from sonantica_core.scanning.grouping import fold
+from sonantica_core.contract import ScanProblem
+from sonantica_core.db.analysis import TrackAnalysis
+from sonantica_core.db.library import ScanProblemRow, Track
+from sonantica_core.scanning.records import TRACK_COLUMNS, AlbumRow, TrackRecord
 
 log = logging.getLogger("sonantica.scan")
 
-
-def _upsert(table: Any, key: list[str], set_: dict[str, Any]) -> Any:
-    stmt = insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=key, set_={k: v(stmt) if callable(v) else v for k, v in set_.items()}
-    )
-
-
-_ARTIST_UPSERT = _upsert(Artist.__table__, ["key"], {"name": lambda s: s.excluded.name}).returning(
-    Artist.__table__.c.key, Artist.__table__.c.id, sort_by_parameter_order=True
+_ARTISTS = """
+INSERT INTO artists (key, name, name_folded, musicbrainz_id)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+ON CONFLICT (key) DO UPDATE SET name = excluded.name
+RETURNING key, id
+"""
+_ALBUMS = """
+INSERT INTO albums (key, title, title_folded, album_artist, album_artist_id, compilation, year, date,
+                    original_date, disc_total, musicbrainz_release_id, musicbrainz_release_group_id)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::boolean[], $7::smallint[],
+                     $8::text[], $9::text[], $10::smallint[], $11::text[], $12::text[])
+ON CONFLICT (key) DO UPDATE SET
+  title = excluded.title, album_artist = excluded.album_artist, album_artist_id = excluded.album_artist_id,
+  compilation = excluded.compilation, year = COALESCE(excluded.year, albums.year),
+  disc_total = GREATEST(excluded.disc_total, albums.disc_total), updated_at = now()
+RETURNING key, id, title_folded, year, disc_total
+"""
+_GENRES = """
+INSERT INTO genres (name, name_folded) SELECT * FROM unnest($1::text[], $2::text[])
+ON CONFLICT (name_folded) DO UPDATE SET name = genres.name
+RETURNING name_folded, id
+"""
+_ALBUM_ARTISTS = """
+INSERT INTO album_artists (album_id, artist_id, position)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::smallint[]) ON CONFLICT DO NOTHING
+"""
+_METADATA = """
+INSERT INTO track_metadata (track_id, key, value, source)
+SELECT t, k, v, 'tags' FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(t, k, v) ON CONFLICT DO NOTHING
+"""
+_NEW_IDS = "SELECT nextval(pg_get_serial_sequence('tracks', 'id')) FROM generate_series(1, $1)"
+_UNLINK = (
+    "DELETE FROM track_artists WHERE track_id = ANY($1::bigint[])",
+    "DELETE FROM track_genres WHERE track_id = ANY($1::bigint[])",
+    "DELETE FROM track_metadata WHERE track_id = ANY($1::bigint[]) AND source = 'tags'",
 )
-_ALBUM_UPSERT = _upsert(
-    Album.__table__,
-    ["key"],
-    {
-        "title": lambda s: s.excluded.title,
-        "album_artist": lambda s: s.excluded.album_artist,
-        "album_artist_id": lambda s: s.excluded.album_artist_id,
-        "compilation": lambda s: s.excluded.compilation,
-        "year": text("COALESCE(excluded.year, albums.year)"),
-        "disc_total": text("GREATEST(excluded.disc_total, albums.disc_total)"),
-        "updated_at": text("now()"),
-    },
-).returning(Album.__table__.c.key, Album.__table__.c.id, sort_by_parameter_order=True)
-_GENRE_UPSERT = _upsert(Genre.__table__, ["name_folded"], {"name": text("genres.name")}).returning(
-    Genre.__table__.c.name_folded, Genre.__table__.c.id, sort_by_parameter_order=True
+#: Columns written for every track: the record's, then the ones the ingest resolves.
+_WRITTEN = (*TRACK_COLUMNS, "album_id", "sort_album", "cover_hash")
+_UPDATE = (
+    "UPDATE tracks SET "
+    + ", ".join(f"{name} = ${n}" for n, name in enumerate(_WRITTEN, start=2))
+    + ", removed_at = NULL, updated_at = now() WHERE id = $1"
 )
-_PROBLEM_UPSERT = _upsert(
-    ScanProblemRow.__table__,
-    ["root", "relative_path"],
-    {"kind": lambda s: s.excluded.kind, "reason": lambda s: s.excluded.reason, "last_seen_at": text("now()")},
-)
-_TRACK_INSERT = insert(Track.__table__).returning(Track.__table__.c.id, sort_by_parameter_order=True)
-
-
-@functools.lru_cache(maxsize=4)
-def _track_update(columns: tuple[str, ...]) -> Any:
-    """UPDATE of the columns :func:`track_values` gives (others, such as search columns, are kept by triggers)."""
-    return (
-        update(Track.__table__)
-        .where(Track.__table__.c.id == bindparam("_id"))
-        .values({name: bindparam(name) for name in columns} | {"updated_at": text("now()")})
-    )
-
-
-async def _upsert_returning_ids(session: AsyncSession, stmt: Any, rows: list[dict[str, Any]]) -> dict[str, int]:
-    result = await session.execute(stmt, rows)
-    return {key: ident for key, ident in result.all()}
 
 
 @dataclass
@@ -109,275 +102,229 @@ class IngestOutcome:
     audio_changed: list[int] = field(default_factory=list)
 
 
-def _year(tags_year: int | None, date: str | None) -> int | None:
-    if tags_year and 0 < tags_year < 10000:
-        return tags_year
-    if date and date[:4].isdigit():
-        return int(date[:4])
-    return None
+@dataclass
+class _AlbumState:
+    """An album as this scan last wrote it."""
+
+    id: int
+    title_folded: str
+    #: (title, album_artist, album_artist_id, compilation) written last.
+    head: tuple[object, ...]
+    year: int | None
+    disc_total: int | None
+
+    def unchanged_by(self, row: AlbumRow, artist_id: int | None) -> bool:
+        """True when upserting ``row`` again would change nothing worth a write: same title and
+        album artist, no more discs, and a year known already (tracks of one album that disagree
+        on the year do not rewrite the album over and over; the first one this scan wrote stays)."""
+        _, title, _, album_artist, _, compilation, year, *_ = row
+        disc_total = row[9]
+        return (
+            (title, album_artist, artist_id, compilation) == self.head
+            and (year is None or self.year is not None)
+            and (disc_total is None or (self.disc_total is not None and disc_total <= self.disc_total))
+        )
 
 
-def _small(value: int | None) -> int | None:
-    return value if value is not None and -32768 <= value <= 32767 else None
+async def driver_connection(session: AsyncSession) -> Any:
+    """The asyncpg connection under ``session``, inside its transaction (begun here)."""
+    await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
 
 
-def _int(value: int | None) -> int | None:
-    return value if value is not None and -(2**31) <= value < 2**31 else None
-
-
-def track_values(scanned: ScannedFile, album_id: int | None, cover_hash: str | None) -> dict[str, object]:
-    """The ``tracks`` columns for a scanned file."""
-    tags, tech = scanned.tags, scanned.technical
-    title = tags.title or scanned.relative_path.rsplit("/", 1)[-1]
-    rg = tags.replaygain
-    return {
-        "root": scanned.root,
-        "relative_path": scanned.relative_path,
-        "size": scanned.size,
-        "mtime_ns": scanned.mtime_ns,
-        "content_hash": scanned.audio_hash,
-        "container": tech.container[:16] if tech.container else None,
-        "codec": tech.codec[:16] if tech.codec else None,
-        "sample_rate": _int(tech.sample_rate),
-        "bit_depth": _small(tech.bit_depth),
-        "channels": _small(tech.channels),
-        "bitrate": _int(tech.bitrate),
-        "duration": tech.duration,
-        "lossless": tech.lossless,
-        "title": title,
-        "title_folded": fold(title),
-        "artist": tags.artist or ("; ".join(tags.artists) if tags.artists else None),
-        "album_id": album_id,
-        "track_number": _small(tags.track_number),
-        "track_total": _small(tags.track_total),
-        "disc_number": _small(tags.disc_number),
-        "disc_total": _small(tags.disc_total),
-        "date": tags.date[:32] if tags.date else None,
-        "original_date": tags.original_date[:32] if tags.original_date else None,
-        "year": _small(_year(tags.year, tags.date or tags.original_date)),
-        "composer": "; ".join(tags.composers) or None,
-        "label": "; ".join(tags.labels) or None,
-        "isrc": tags.isrc[:16] if tags.isrc else None,
-        "musicbrainz_track_id": tags.musicbrainz_track_id,
-        "musicbrainz_recording_id": tags.musicbrainz_recording_id,
-        "lyrics": tags.lyrics,
-        "tag_track_gain": rg.track_gain,
-        "tag_track_peak": rg.track_peak,
-        "tag_album_gain": rg.album_gain,
-        "tag_album_peak": rg.album_peak,
-        "tags_guessed": tags.guessed,
-        "cover_hash": cover_hash,
-        "removed_at": None,
-    }
+def _columns(rows: Sequence[Sequence[object]], count: int) -> list[list[object]]:
+    """Rows turned into ``count`` column lists (array parameters)."""
+    if not rows:
+        return [[] for _ in range(count)]
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
 class Ingestor:
     """Writes batches of scan results within one scan."""
 
-    def __init__(self, session: AsyncSession, known: dict[tuple[str, str], KnownTrack], storage: object) -> None:
+    def __init__(self, session: AsyncSession, known: dict[tuple[str, str], KnownTrack]) -> None:
         self.session = session
         self.known = known
-        self.storage = storage
         #: audio hash → tracks whose file is gone (missing this scan, or removed earlier)
         self.orphans: dict[str, list[KnownTrack]] = {}
+        #: Removed tracks by path: a new file there takes the track's place.
+        self.removed_at: dict[tuple[str, str], KnownTrack] = {}
         #: Paths with a recorded problem (cleared when the file reads).
         self.problem_paths: set[tuple[str, str]] = set()
         self.outcome = IngestOutcome()
+        # What this scan wrote already: ids, and what an upsert would change.
+        self._artist_ids: dict[str, int] = {}
+        self._artist_names: dict[str, str] = {}
+        self._albums: dict[str, _AlbumState] = {}
+        self._genre_ids: dict[str, int] = {}
+        self._album_artists: set[tuple[int, int]] = set()
 
-    def add_orphans(self, tracks: Iterable[KnownTrack]) -> None:
+    def add_orphans(self, tracks: Iterable[KnownTrack], *, removed: bool = False, first: bool = False) -> None:
+        """Tracks whose file is gone; ``removed``: removed earlier; ``first``: preferred over those added before."""
+        fresh: dict[str, list[KnownTrack]] = {}
         for track in tracks:
-            self.orphans.setdefault(track.content_hash, []).append(track)
+            fresh.setdefault(track.content_hash, []).append(track)
+            if removed:
+                self.removed_at[(track.root, track.relative_path)] = track
+        for audio_hash, found in fresh.items():
+            before = self.orphans.get(audio_hash, [])
+            self.orphans[audio_hash] = found + before if first else before + found
 
-    async def ingest(self, results: Sequence[ScannedFile | ScanProblem]) -> None:
-        scanned = [r for r in results if isinstance(r, ScannedFile)]
+    async def ingest(self, results: Sequence[TrackRecord | ScanProblem]) -> None:
+        records = [r for r in results if isinstance(r, TrackRecord)]
         problems = [r for r in results if isinstance(r, ScanProblem)]
         if problems:
             await self._record_problems(problems)
-        if not scanned:
+        if not records:
             return
-        await self._clear_problems([s for s in scanned if (s.root, s.relative_path) in self.problem_paths])
-        artist_ids = await self._upsert_artists(scanned)
-        album_ids = await self._upsert_albums(scanned, artist_ids)
-        genre_ids = await self._upsert_genres(scanned)
-        covers = self._store_covers(scanned)
-        track_ids: list[tuple[int, ScannedFile]] = []
-        new_rows: list[tuple[dict[str, object], ScannedFile]] = []
-        updates: list[dict[str, object]] = []
-        for item in scanned:
-            key = grouping.album_key(item.tags)
-            values = track_values(item, album_ids.get(key) if key else None, covers.get(id(item)))
-            existing = self.known.get((item.root, item.relative_path))
-            if existing is None:
-                candidates = self.orphans.get(item.audio_hash)
-                if candidates:
-                    existing = candidates.pop(0)
-                    self.outcome.moved.append(existing.id)
-            elif existing.content_hash != item.audio_hash:
-                self.outcome.audio_changed.append(existing.id)
-            if existing is None:
-                new_rows.append((values, item))
+        await self._clear_problems([r for r in records if (r.root, r.relative_path) in self.problem_paths])
+        db = await driver_connection(self.session)
+        await self._upsert_artists(db, records)
+        await self._upsert_albums(db, records)
+        await self._upsert_genres(db, records)
+        new: list[TrackRecord] = []
+        existing: list[tuple[int, TrackRecord]] = []
+        stale: list[int] = []
+        for record in records:
+            track = self._existing(record)
+            if track is None:
+                new.append(record)
                 continue
-            if (existing.root, existing.relative_path) == (item.root, item.relative_path):
-                self.outcome.changed.append(existing.id)
-            updates.append({"_id": existing.id, **values})
-            track_ids.append((existing.id, item))
-        if updates:
-            columns = tuple(key for key in updates[0] if key != "_id")
-            await self.session.execute(_track_update(columns), updates)
-        if new_rows:
-            rows = await self.session.execute(_TRACK_INSERT, [values for values, _ in new_rows])
-            for (_, item), new_id in zip(new_rows, rows.scalars().all(), strict=True):
-                track_ids.append((new_id, item))
-                self.outcome.added.append(new_id)
-        if self.outcome.audio_changed:
-            await self.session.execute(
-                delete(TrackAnalysis).where(TrackAnalysis.track_id.in_(self.outcome.audio_changed))
+            if track.content_hash != record.audio_hash:
+                self.outcome.audio_changed.append(track.id)
+                stale.append(track.id)
+            existing.append((track.id, record))
+        if existing:  # first: a moved track may leave the path a new one takes
+            await db.executemany(_UPDATE, [(track_id, *self._row(record)) for track_id, record in existing])
+            await self._unlink(db, [track_id for track_id, _ in existing])
+        linked = list(existing)
+        if new:
+            ids = [row[0] for row in await db.fetch(_NEW_IDS, len(new))]
+            await db.copy_records_to_table(
+                "tracks",
+                records=[(track_id, *self._row(record)) for track_id, record in zip(ids, new, strict=True)],
+                columns=("id", *_WRITTEN),
             )
-        await self._link(track_ids, artist_ids, genre_ids)
-        await self._album_artists(scanned, album_ids, artist_ids)
+            self.outcome.added.extend(ids)
+            linked.extend(zip(ids, new, strict=True))
+        if stale:
+            await self.session.execute(delete(TrackAnalysis).where(TrackAnalysis.track_id.in_(stale)))
+        await self._link(db, linked)
+        await self._link_album_artists(db, records)
 
-    async def _upsert_artists(self, scanned: Sequence[ScannedFile]) -> dict[str, int]:
-        rows: dict[str, dict[str, object]] = {}
-        for item in scanned:
-            tags = item.tags
-            for names, ids in (
-                (grouping.track_artist_names(tags), tags.musicbrainz_artist_ids),
-                (grouping.album_artist_names(tags), tags.musicbrainz_album_artist_ids),
-            ):
-                mbids = list(ids) if len(ids) == len(names) else [None] * len(names)
-                for name, mbid in zip(names, mbids, strict=True):
-                    key = grouping.artist_key(name, mbid)
-                    rows.setdefault(key, {"key": key, "name": name, "name_folded": fold(name), "musicbrainz_id": mbid})
-            for composer in tags.composers:
-                key = grouping.artist_key(composer)
-                rows.setdefault(
-                    key, {"key": key, "name": composer, "name_folded": fold(composer), "musicbrainz_id": None}
-                )
+    def _existing(self, record: TrackRecord) -> KnownTrack | None:
+        """The track this file is (same path, same audio elsewhere, or a removed one's path), or None."""
+        key = (record.root, record.relative_path)
+        track = self.known.get(key)
+        if track is not None:
+            self.outcome.changed.append(track.id)
+            return track
+        candidates = self.orphans.get(record.audio_hash)
+        if candidates:
+            track = candidates.pop(0)
+            if self.removed_at.get((track.root, track.relative_path)) is track:
+                del self.removed_at[(track.root, track.relative_path)]
+            self.outcome.moved.append(track.id)
+            return track
+        track = self.removed_at.pop(key, None)
+        if track is not None:
+            self.orphans[track.content_hash].remove(track)
+            self.outcome.changed.append(track.id)
+        return track
+
+    def _row(self, record: TrackRecord) -> tuple[object, ...]:
+        album = self._albums[record.album[0]] if record.album else None
+        return (
+            *record.values,
+            album.id if album else None,
+            album.title_folded if album else "",
+            record.cover_hash,
+        )
+
+    async def _upsert_artists(self, db: Any, records: Sequence[TrackRecord]) -> None:
+        rows: dict[str, tuple[str, str, str, str | None]] = {}
+        for record in records:
+            for row in record.artists:
+                key = row[0]
+                if key not in rows and self._artist_names.get(key) != row[1]:
+                    rows[key] = row
         if not rows:
-            return {}
-        return await _upsert_returning_ids(self.session, _ARTIST_UPSERT, list(rows.values()))
+            return
+        ordered = sorted(rows.values())
+        for key, ident in await db.fetch(_ARTISTS, *_columns(ordered, 4)):
+            self._artist_ids[key] = ident
+        for key, name, _, _ in ordered:
+            self._artist_names[key] = name
 
-    async def _upsert_albums(self, scanned: Sequence[ScannedFile], artist_ids: dict[str, int]) -> dict[str, int]:
-        rows: dict[str, dict[str, object]] = {}
-        for item in scanned:
-            tags = item.tags
-            key = grouping.album_key(tags)
-            if key is None or key in rows:
-                continue
-            names = grouping.album_artist_names(tags)
-            mbids = tags.musicbrainz_album_artist_ids
-            first_key = (
-                grouping.artist_key(names[0], mbids[0] if len(mbids) == len(names) and mbids else None)
-                if names
-                else None
-            )
-            date = tags.original_date or tags.date
-            rows[key] = {
-                "key": key,
-                "title": tags.album,
-                "title_folded": fold(tags.album or ""),
-                "album_artist": grouping.album_display_artist(tags),
-                "album_artist_id": artist_ids.get(first_key) if first_key else None,
-                "compilation": tags.compilation,
-                "year": _small(_year(tags.year, date)),
-                "date": tags.date[:32] if tags.date else None,
-                "original_date": tags.original_date[:32] if tags.original_date else None,
-                "disc_total": _small(tags.disc_total),
-                "musicbrainz_release_id": tags.musicbrainz_release_id,
-                "musicbrainz_release_group_id": tags.musicbrainz_release_group_id,
-            }
-        if not rows:
-            return {}
-        return await _upsert_returning_ids(self.session, _ALBUM_UPSERT, list(rows.values()))
+    async def _upsert_albums(self, db: Any, records: Sequence[TrackRecord]) -> None:
+        rows: dict[str, AlbumRow] = {}
+        for record in records:
+            if record.album is not None:
+                rows.setdefault(record.album[0], record.album)
+        pending = []
+        for key, row in rows.items():
+            artist_id = self._artist_ids.get(row[4]) if row[4] else None
+            state = self._albums.get(key)
+            if state is None or not state.unchanged_by(row, artist_id):
+                pending.append((*row[:4], artist_id, *row[5:]))
+        if not pending:
+            return
+        pending.sort()
+        for key, ident, title_folded, year, disc_total in await db.fetch(_ALBUMS, *_columns(pending, 12)):
+            row = rows[key]
+            head = (row[1], row[3], self._artist_ids.get(row[4]) if row[4] else None, row[5])
+            self._albums[key] = _AlbumState(ident, title_folded, head, year, disc_total)
 
-    async def _upsert_genres(self, scanned: Sequence[ScannedFile]) -> dict[str, int]:
-        rows = {}
-        for item in scanned:
-            for genre in item.tags.genres:
-                rows.setdefault(fold(genre), {"name": genre, "name_folded": fold(genre)})
-        if not rows:
-            return {}
-        return await _upsert_returning_ids(self.session, _GENRE_UPSERT, list(rows.values()))
-
-    def _store_covers(self, scanned: Sequence[ScannedFile]) -> dict[int, str]:
-        hashes: dict[int, str] = {}
-        for item in scanned:
-            if item.cover is None:
-                continue
-            from sonantica_core.covers import store_original_cover
-
-            try:
-                hashes[id(item)] = store_original_cover(self.storage, item.cover.data, item.cover.mime_type)  # type: ignore[arg-type]
-            except Exception as exc:  # a broken image costs the cover, not the track
-                log.warning("cover of %s/%s not kept: %s", item.root, item.relative_path, exc)
-        return hashes
-
-    async def _link(
-        self, track_ids: Sequence[tuple[int, ScannedFile]], artist_ids: dict[str, int], genre_ids: dict[str, int]
-    ) -> None:
-        new = set(self.outcome.added)
-        ids = [track_id for track_id, _ in track_ids if track_id not in new]  # new tracks have no links yet
-        if ids:
-            await self.session.execute(delete(TrackArtist).where(TrackArtist.track_id.in_(ids)))
-            await self.session.execute(delete(TrackGenre).where(TrackGenre.track_id.in_(ids)))
-            await self.session.execute(
-                delete(TrackMetadata).where(TrackMetadata.track_id.in_(ids), TrackMetadata.source == "tags")
-            )
-        artists, genres, extras = [], [], []
-        for track_id, item in track_ids:
-            tags = item.tags
-            names = grouping.track_artist_names(tags)
-            mbids = (
-                list(tags.musicbrainz_artist_ids)
-                if len(tags.musicbrainz_artist_ids) == len(names)
-                else [None] * len(names)
-            )
-            seen: set[tuple[int, str]] = set()
-            for position, (name, mbid) in enumerate(zip(names, mbids, strict=True)):
-                artist_id = artist_ids[grouping.artist_key(name, mbid)]
-                if (artist_id, "artist") not in seen:
-                    seen.add((artist_id, "artist"))
-                    artists.append(
-                        {"track_id": track_id, "artist_id": artist_id, "role": "artist", "position": position}
-                    )
-            for position, composer in enumerate(tags.composers):
-                artist_id = artist_ids[grouping.artist_key(composer)]
-                if (artist_id, "composer") not in seen:
-                    seen.add((artist_id, "composer"))
-                    artists.append(
-                        {"track_id": track_id, "artist_id": artist_id, "role": "composer", "position": position}
-                    )
-            for position, genre in enumerate(dict.fromkeys(fold(g) for g in tags.genres)):
-                genres.append({"track_id": track_id, "genre_id": genre_ids[genre], "position": position})
-            for key, value in tags.extra.items():
-                extras.append({"track_id": track_id, "key": key[:100], "value": value, "source": "tags"})
-        if artists:
-            await self.session.execute(insert(TrackArtist.__table__), artists)
-        if genres:
-            await self.session.execute(insert(TrackGenre.__table__), genres)
-        if extras:
-            await self.session.execute(insert(TrackMetadata.__table__).on_conflict_do_nothing(), extras)
-
-    async def _album_artists(
-        self, scanned: Sequence[ScannedFile], album_ids: dict[str, int], artist_ids: dict[str, int]
-    ) -> None:
-        rows: dict[tuple[int, int], dict[str, int]] = {}
-        for item in scanned:
-            key = grouping.album_key(item.tags)
-            if key is None:
-                continue
-            names = grouping.album_artist_names(item.tags)
-            mbids = item.tags.musicbrainz_album_artist_ids
-            mbids_list = list(mbids) if len(mbids) == len(names) else [None] * len(names)
-            for position, (name, mbid) in enumerate(zip(names, mbids_list, strict=True)):
-                artist_id = artist_ids.get(grouping.artist_key(name, mbid))
-                if artist_id is not None:
-                    rows.setdefault(
-                        (album_ids[key], artist_id),
-                        {"album_id": album_ids[key], "artist_id": artist_id, "position": position},
-                    )
+    async def _upsert_genres(self, db: Any, records: Sequence[TrackRecord]) -> None:
+        rows: dict[str, str] = {}
+        for record in records:
+            for folded, name in record.genres:
+                if folded not in self._genre_ids:
+                    rows.setdefault(folded, name)
         if rows:
-            await self.session.execute(insert(AlbumArtist.__table__).on_conflict_do_nothing(), list(rows.values()))
+            ordered = sorted((name, folded) for folded, name in rows.items())
+            for folded, ident in await db.fetch(_GENRES, *_columns(ordered, 2)):
+                self._genre_ids[folded] = ident
+
+    async def _unlink(self, db: Any, track_ids: list[int]) -> None:
+        """Drop the links of re-read tracks (they are written again from the file)."""
+        for statement in _UNLINK:
+            await db.execute(statement, track_ids)
+
+    async def _link(self, db: Any, tracks: Sequence[tuple[int, TrackRecord]]) -> None:
+        artists, genres, extras = [], [], []
+        artist_ids, genre_ids = self._artist_ids, self._genre_ids
+        for track_id, record in tracks:
+            for key, role, position in record.track_artists:
+                artists.append((track_id, artist_ids[key], role, position))
+            for position, (folded, _) in enumerate(record.genres):
+                genres.append((track_id, genre_ids[folded], position))
+            for key, value in record.extras:
+                extras.append((track_id, key, value))
+        if artists:
+            await db.copy_records_to_table(
+                "track_artists", records=artists, columns=("track_id", "artist_id", "role", "position")
+            )
+        if genres:
+            await db.copy_records_to_table("track_genres", records=genres, columns=("track_id", "genre_id", "position"))
+        if extras:
+            await db.execute(_METADATA, *_columns(extras, 3))
+
+    async def _link_album_artists(self, db: Any, records: Sequence[TrackRecord]) -> None:
+        rows: dict[tuple[int, int], int] = {}
+        for record in records:
+            if record.album is None:
+                continue
+            album_id = self._albums[record.album[0]].id
+            for key, position in record.album_artists:
+                pair = (album_id, self._artist_ids[key])
+                if pair not in self._album_artists:
+                    rows.setdefault(pair, position)
+        if rows:
+            await db.execute(_ALBUM_ARTISTS, *_columns([(*pair, position) for pair, position in rows.items()], 3))
+            self._album_artists.update(rows)
 
     async def _record_problems(self, problems: Sequence[ScanProblem]) -> None:
         rows = {
@@ -405,11 +352,11 @@ class Ingestor:
                 .values(size=size, mtime_ns=mtime)
             )
 
-    async def _clear_problems(self, scanned: Sequence[ScannedFile]) -> None:
-        if not scanned:
+    async def _clear_problems(self, records: Sequence[TrackRecord]) -> None:
+        if not records:
             return
-        for root in {s.root for s in scanned}:
-            paths = [s.relative_path for s in scanned if s.root == root]
+        for root in {r.root for r in records}:
+            paths = [r.relative_path for r in records if r.root == root]
             await self.session.execute(
                 delete(ScanProblemRow).where(ScanProblemRow.root == root, ScanProblemRow.relative_path.in_(paths))
             )

@@ -11,26 +11,27 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import threading
+import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from sqlalchemy import func, select, text, update
 
-from sonantica_core.contract import FileStat, Scanner, ScanProblem, TracksChanged
+from sonantica_core.contract import Scanner, ScanProblem, TracksChanged
 from sonantica_core.db.library import ScanProblemRow, ScanRun
 from sonantica_core.notify import emit
 from sonantica_core.scanning.ingest import (
     Ingestor,
+    KnownTrack,
     forget_problems,
     load_known,
     load_problem_stats,
     mark_removed,
 )
-from sonantica_core.scanning.reading import read_files
-from sonantica_core.scanning.walk import walk_root
+from sonantica_core.scanning.pipeline import Pipeline
+from sonantica_core.scanning.records import TrackRecord
+from sonantica_core.scanning.walk import UNKNOWN
 
 log = logging.getLogger("sonantica.scan")
 
@@ -141,59 +142,21 @@ async def run_scan(
 
 
 async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, processes, batch_size) -> None:  # type: ignore[no-untyped-def]
-    def accepts(name: str) -> bool:
-        path = Path(name)
-        return any(scanner.accepts(path) for scanner in scanners)
-
-    stats: list[FileStat] = []
-    walk_problems: list[ScanProblem] = []
-    for root in roots:
-        walked = await asyncio.to_thread(
-            walk_root, root, accepts, follow_external_symlinks=settings.follow_external_symlinks
-        )
-        stats.extend(walked.files)
-        walk_problems.extend(walked.problems)
-    state.files_seen = len(stats)
     root_names = [r.name for r in roots]
-
     async with ctx.session() as session:
         known, removed = await load_known(session, root_names)
         problem_stats = await load_problem_stats(session, root_names)
-
-    seen = {(s.root, s.relative_path) for s in stats}
-    to_read = []
-    for stat in stats:
-        key = (stat.root, stat.relative_path)
-        track = known.get(key)
-        if track is not None and track.size == stat.size and track.mtime_ns == stat.mtime_ns:
-            continue
-        if track is None and problem_stats.get(key) == (stat.size, stat.mtime_ns):
-            continue  # a bad file that has not changed: keep its recorded problem
-        to_read.append(stat)
-    missing = [track for key, track in known.items() if key not in seen]
-    walk_problem_keys = {(p.root, p.relative_path) for p in walk_problems}
-    gone_problems = [key for key in problem_stats if key not in seen and key not in walk_problem_keys]
-    state.files_to_read = len(to_read)
-    state.phase = "reading"
-    await report(force=True)
-
-    ingestor = Ingestor(None, known, ctx.storage)  # type: ignore[arg-type]
-    ingestor.add_orphans(missing)
-    ingestor.add_orphans(removed)
+    ingestor = Ingestor(None, known)  # type: ignore[arg-type]
+    ingestor.add_orphans(removed, removed=True)
     ingestor.problem_paths = set(problem_stats)
-    stat_by_key = {(s.root, s.relative_path): (s.size, s.mtime_ns) for s in to_read}
+    #: A new file with the audio of a known track may be that track, moved: it waits for
+    #: the end of the walk, which tells which known files are gone.
+    known_hashes = {track.content_hash for track in known.values()}
+    deferred: list[TrackRecord] = []
+    missing: list[KnownTrack] | None = None
     problem_keys: dict[tuple[str, str], tuple[int, int]] = {}
 
-    async with ctx.session() as session:
-        ingestor.session = session
-        if walk_problems:
-            await ingestor.ingest(walk_problems)
-        if gone_problems:
-            await forget_problems(session, gone_problems)
-    state.problems += len(walk_problems)
-
-    roots_by_name = {r.name: r.path for r in roots}
-    async for batch in _read_in_background(to_read, scanners, roots_by_name, processes, batch_size):
+    async def write(batch: list) -> None:  # type: ignore[type-arg]
         async with ctx.session() as session:
             ingestor.session = session
             await ingestor.ingest(batch)
@@ -201,12 +164,67 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
             if isinstance(item, ScanProblem):
                 state.problems += 1
                 key = (item.root, item.relative_path)
-                if key in stat_by_key:
-                    problem_keys[key] = stat_by_key[key]
+                if key in pipeline.found.to_read:
+                    problem_keys[key] = _known_stat(pipeline, key)
         state.files_read += len(batch)
         outcome = ingestor.outcome
         state.added, state.changed, state.moved = len(outcome.added), len(outcome.changed), len(outcome.moved)
-        await report()
+
+    async def after_walk() -> list[KnownTrack]:
+        walked = await pipeline.walked
+        seen = {(s.root, s.relative_path) for s in walked.files}
+        gone = [track for key, track in known.items() if key not in seen]
+        walk_problem_keys = {(p.root, p.relative_path) for p in walked.problems}
+        gone_problems = [key for key in problem_stats if key not in seen and key not in walk_problem_keys]
+        state.files_seen, state.files_to_read = len(walked.files), len(walked.to_read)
+        ingestor.add_orphans(gone, first=True)
+        async with ctx.session() as session:
+            ingestor.session = session
+            if walked.problems:
+                await ingestor.ingest(walked.problems)
+            if gone_problems:
+                await forget_problems(session, gone_problems)
+        state.problems += len(walked.problems)
+        if deferred:
+            await write(deferred)
+        return gone
+
+    pipeline = Pipeline(
+        roots,
+        scanners,
+        known=known,
+        problem_stats=problem_stats,
+        follow_external_symlinks=settings.follow_external_symlinks,
+        storage=ctx.storage,
+        processes=processes,
+    )
+    pipeline.start()
+    state.phase = "reading"
+    await report(force=True)
+    try:
+        async for batch in pipeline.batches(batch_size):
+            if missing is None and pipeline.walked.done():
+                missing = await after_walk()
+            if missing is None:
+                later = [
+                    r
+                    for r in batch
+                    if isinstance(r, TrackRecord)
+                    and r.audio_hash in known_hashes
+                    and (r.root, r.relative_path) not in known
+                ]
+                if later:
+                    deferred.extend(later)
+                    waiting = set(map(id, later))
+                    batch = [r for r in batch if id(r) not in waiting]
+            await write(batch)
+            state.files_seen = max(state.files_seen, len(pipeline.found.files))
+            state.files_to_read = max(state.files_to_read, len(pipeline.found.to_read))
+            await report()
+        if missing is None:
+            missing = await after_walk()
+    finally:
+        await pipeline.close()
 
     state.phase = "finishing"
     moved_ids = set(ingestor.outcome.moved)
@@ -249,47 +267,17 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
             log.exception("a tracks-changed listener failed")
 
 
-async def _read_in_background(stats, scanners, roots, processes, batch_size):  # type: ignore[no-untyped-def]
-    """Run the (blocking, multi-process) reader in a thread; yield its batches here."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[object] = asyncio.Queue(maxsize=8)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
+def _known_stat(pipeline: Pipeline, key: tuple[str, str]) -> tuple[int, int]:
+    """Size and mtime of a file sent to be read (the walk skips them for new paths: stat it now)."""
+    size, mtime_ns = pipeline.found.to_read[key]
+    if size == UNKNOWN:
+        root = next(r for r in pipeline.roots if r.name == key[0])
         try:
-            for batch in read_files(stats, scanners, roots, processes=processes, batch_size=64):
-                if stop.is_set():
-                    return
-                asyncio.run_coroutine_threadsafe(queue.put(batch), loop).result()
-        except BaseException as exc:  # surfaced in the consumer
-            asyncio.run_coroutine_threadsafe(queue.put(exc), loop).result()
-        finally:
-            asyncio.run_coroutine_threadsafe(queue.put(done), loop).result()
-
-    thread = threading.Thread(target=produce, name="sonantica-scan-reader", daemon=True)
-    thread.start()
-    pending: list = []
-    try:
-        while True:
-            item = await queue.get()
-            if item is done:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            pending.extend(item)  # type: ignore[arg-type]
-            if len(pending) >= batch_size:
-                yield pending
-                pending = []
-        if pending:
-            yield pending
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                queue.get_nowait()
-            except asyncio.QueueEmpty:
-                await asyncio.sleep(0.01)
+            st = os.stat(root.path / key[1])
+        except OSError:
+            return UNKNOWN, UNKNOWN
+        size, mtime_ns = st.st_size, st.st_mtime_ns
+    return size, mtime_ns
 
 
 async def _update_run(ctx: object, run_id: int, **values: object) -> None:

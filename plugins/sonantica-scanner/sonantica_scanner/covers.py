@@ -17,7 +17,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sonantica_core.contract import CoverArt
 from sonantica_scanner.readers import EmbeddedPicture
@@ -147,18 +147,15 @@ class CoverFinder:
 
     def find(self, pictures: Sequence[EmbeddedPicture], root_path: Path, relative_path: str) -> CoverArt | None:
         """Embedded first, then the folder of ``relative_path``."""
-        return self.embedded(pictures) or self.folder(root_path, str(PurePosixPath(relative_path).parent))
+        return self.embedded(pictures) or self.folder(root_path, relative_path.rpartition("/")[0] or ".")
 
     def _candidates(self, directory: str) -> tuple[str, ...]:
-        found: list[tuple[int, str]] = []
         try:
-            with os.scandir(directory) as entries:
-                for entry in entries:
-                    rank = self._rank.get(entry.name.lower())
-                    if rank is not None:
-                        found.append((rank, entry.name))
+            names = os.listdir(directory)
         except OSError:
             return ()
+        rank = self._rank.get
+        found = [(ranked, name) for name in names if (ranked := rank(name.lower())) is not None]
         return tuple(name for _, name in sorted(found))
 
     def _folder_image(self, directory: str, relative_dir: str, name: str) -> CoverArt | None:

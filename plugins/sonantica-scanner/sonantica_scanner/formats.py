@@ -37,6 +37,8 @@ class Format:
     apev2_extra: bool = False
     #: True when ID3v2 tags may sit at the start of a format whose mutagen class ignores them.
     id3_extra: bool = False
+    #: True when the mutagen class reads ID3 tags itself (and takes ID3's loading options).
+    id3: bool = False
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def mutagen_class(self) -> Any:
@@ -65,22 +67,22 @@ FORMATS: dict[str, Format] = {
     for f in (
         _f("flac", "FLAC", "flac fla", "mutagen.flac:FLAC"),
         _f("mp3", "MPEG audio", "mp3 mp2 mp1 mpga mpa", "mutagen.mp3:MP3", info_only="mutagen.mp3:MPEGInfo",
-           info_args="fileobj_offset", apev2_extra=True),
+           info_args="fileobj_offset", apev2_extra=True, id3=True),
         _f("ogg-vorbis", "Ogg Vorbis", "ogg oga", "mutagen.oggvorbis:OggVorbis"),
         _f("ogg-opus", "Ogg Opus", "opus ogg oga", "mutagen.oggopus:OggOpus"),
         _f("ogg-flac", "Ogg FLAC", "oga ogg", "mutagen.oggflac:OggFLAC"),
         _f("ogg-speex", "Ogg Speex", "spx ogg oga", "mutagen.oggspeex:OggSpeex"),
         _f("mp4", "MPEG-4 audio", "m4a m4b m4p m4r mp4 alac", "mutagen.mp4:MP4"),
-        _f("wav", "WAV", "wav wave", "mutagen.wave:WAVE", info_only="mutagen.wave:WaveStreamInfo"),
-        _f("aiff", "AIFF", "aif aiff aifc", "mutagen.aiff:AIFF", info_only="mutagen.aiff:AIFFInfo"),
+        _f("wav", "WAV", "wav wave", "mutagen.wave:WAVE", info_only="mutagen.wave:WaveStreamInfo", id3=True),
+        _f("aiff", "AIFF", "aif aiff aifc", "mutagen.aiff:AIFF", info_only="mutagen.aiff:AIFFInfo", id3=True),
         _f("wavpack", "WavPack", "wv", "mutagen.wavpack:WavPack", info_only="mutagen.wavpack:WavPackInfo"),
         _f("ape", "Monkey's Audio", "ape", "mutagen.monkeysaudio:MonkeysAudio",
            info_only="mutagen.monkeysaudio:MonkeysAudioInfo"),
-        _f("dsf", "DSF", "dsf", "mutagen.dsf:DSF"),
-        _f("dff", "DSDIFF", "dff", "mutagen.dsdiff:DSDIFF"),
+        _f("dsf", "DSF", "dsf", "mutagen.dsf:DSF", id3=True),
+        _f("dff", "DSDIFF", "dff", "mutagen.dsdiff:DSDIFF", id3=True),
         _f("asf", "Windows Media Audio", "wma asf", "mutagen.asf:ASF"),
         _f("tta", "True Audio", "tta", "mutagen.trueaudio:TrueAudio", info_only="mutagen.trueaudio:TrueAudioInfo",
-           info_args="fileobj_offset", apev2_extra=True),
+           info_args="fileobj_offset", apev2_extra=True, id3=True),
         _f("mpc", "Musepack", "mpc mp+ mpp", "mutagen.musepack:Musepack", info_only="mutagen.musepack:MusepackInfo"),
         _f("tak", "TAK", "tak", "mutagen.tak:TAK", info_only="mutagen.tak:TAKInfo"),
         _f("ofr", "OptimFROG", "ofr ofs", "mutagen.optimfrog:OptimFROG", info_only="mutagen.optimfrog:OptimFROGInfo"),

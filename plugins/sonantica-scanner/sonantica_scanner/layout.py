@@ -379,6 +379,10 @@ def ogg_layout(view: FileView, key: str) -> Layout:
 # --------------------------------------------------------------------------
 
 
+#: Bytes allowed in an atom's type (deleting them from a valid type leaves nothing).
+_PRINTABLE = bytes(range(32, 127))
+
+
 def mp4_layout(view: FileView, content_offset: int, info: Any = None) -> Layout:
     """MP4: the payload of the top-level ``mdat`` atoms."""
     end = tail_tags_start(view)
@@ -394,7 +398,7 @@ def mp4_layout(view: FileView, content_offset: int, info: Any = None) -> Layout:
             size, header_len = end - pos, 8
         else:
             size, header_len = size32, 8
-        printable = all(32 <= b < 127 for b in kind)
+        printable = not kind.translate(None, _PRINTABLE)
         if size < header_len or not printable:
             if {b"moov", b"mdat"} <= seen:
                 break  # junk after a complete file

@@ -9,6 +9,7 @@ a playable file. Broken audio headers still fail, with a clear reason.
 from __future__ import annotations
 
 import errno
+import functools
 import struct
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -36,10 +37,12 @@ PARSE_ERRORS: tuple[type[BaseException], ...] = (
 _TRUNCATION_HINTS = ("said", "truncat", "not enough data", "eof", "too short", "end of file", "incomplete")
 
 
-def _mutagen_error() -> type[BaseException]:
+@functools.cache
+def _errors() -> tuple[type[BaseException], ...]:
+    """What loading may raise on malformed input: mutagen's errors and :data:`PARSE_ERRORS`."""
     from mutagen import MutagenError
 
-    return MutagenError
+    return (MutagenError, *PARSE_ERRORS)
 
 
 @dataclass(slots=True)
@@ -69,10 +72,14 @@ def describe_error(fmt: Format, error: BaseException) -> ScanError:
 
 def open_mutagen(fmt: Format, fileobj: IO[bytes], content_offset: int) -> Opened:
     """Load ``fileobj`` with ``fmt``'s mutagen class; fall back to its stream info alone."""
-    errors = (_mutagen_error(), *PARSE_ERRORS)
+    errors = _errors()
     fileobj.seek(0)
     try:
-        audio = fmt.mutagen_class()(fileobj)
+        if fmt.id3:
+            audio = fmt.mutagen_class()(fileobj, translate=False)
+            _as_v24(audio.tags)
+        else:
+            audio = fmt.mutagen_class()(fileobj)
     except errors as exc:
         info_class = fmt.info_class()
         if info_class is None:
@@ -84,6 +91,28 @@ def open_mutagen(fmt: Format, fileobj: IO[bytes], content_offset: int) -> Opened
             raise describe_error(fmt, exc) from None
         return Opened(info=info, tags=None, problems=[f"tags unreadable: {str(exc)[:160] or type(exc).__name__}"])
     return Opened(info=audio.info, tags=audio.tags, pictures=list(getattr(audio, "pictures", []) or []))
+
+
+#: ID3 frames that mutagen's ``update_to_v24`` turns into others or drops.
+_LEGACY_FRAMES = ("TYER", "TDAT", "TIME", "TORY", "IPLS", "RVAD", "EQUA", "TRDA", "TSIZ")
+
+
+def _as_v24(tags: Any) -> None:
+    """mutagen's translation to ID3v2.4 (``update_to_v24``), when it changes what is read here.
+
+    mutagen translates on loading by default, at a fifth of the cost of loading; a v2.4 tag
+    without legacy frames, chapters or genres written "(n)" comes out the same without it.
+    """
+    if tags is None or not hasattr(tags, "update_to_v24"):
+        return
+    tcon = tags.get("TCON")
+    if (
+        tuple(getattr(tags, "version", (2, 4, 0))[:2]) < (2, 4)
+        or any(key in tags for key in _LEGACY_FRAMES)
+        or any(key.startswith(("CHAP", "CTOC")) for key in tags)
+        or (tcon is not None and any(str(text).startswith("(") for text in tcon.text))
+    ):
+        tags.update_to_v24()
 
 
 def collect_tags(fmt: Format, opened: Opened, fileobj: IO[bytes], view: FileView, layout: Layout,
@@ -102,7 +131,7 @@ def collect_tags(fmt: Format, opened: Opened, fileobj: IO[bytes], view: FileView
         raw = RawTags()
     else:  # mp3, tta, wav, aiff, dsf, dff: ID3
         raw = read_id3(opened.tags)
-    errors = (_mutagen_error(), *PARSE_ERRORS)
+    errors = _errors()
     if fmt.id3_extra and content_offset > 0:
         try:
             from mutagen.id3 import ID3

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -80,7 +81,16 @@ class RawTags:
 
 def squash(name: str) -> str:
     """Upper-case ``name`` without spaces, underscores, dashes and slashes: how aliases are matched."""
-    return re.sub(r"[\s_/\-]", "", name).upper()
+    return _squash_known(name) if len(name) <= 64 else _SQUASHED.sub("", name).upper()
+
+
+_SQUASHED = re.compile(r"[\s_/\-]")
+
+
+@functools.lru_cache(maxsize=1024)
+def _squash_known(name: str) -> str:
+    """:func:`squash` of the short names that repeat from file to file."""
+    return _SQUASHED.sub("", name).upper()
 
 
 #: Field names (squashed) of Vorbis comments, APEv2 keys, TXXX descriptions, MP4 freeform

@@ -52,6 +52,22 @@ _UNREADABLE_MAGIC = {b"RF64": "RF64 (64-bit WAV)", b"BW64": "BW64 (64-bit WAV)",
                      b"caff": "Core Audio (CAF)", b".snd": "Sun AU", b"\x1aE\xdf\xa3": "Matroska (MKA)"}
 
 
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_whole(fd: int, expected: int) -> bytes:
+    """The whole file behind ``fd`` (``expected`` bytes, unless it changed), at most ``WHOLE_FILE_LIMIT + 1``."""
+    data = os.read(fd, expected + 1)
+    if len(data) == expected:
+        return data  # all of it, as fstat said
+    while len(data) <= WHOLE_FILE_LIMIT:  # a short read, or a file that grew: to the end, within the limit
+        more = os.read(fd, WHOLE_FILE_LIMIT + 1 - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
 def scan_error_from_os(error: OSError) -> ScanError:
     """A ScanError for an operating-system error on opening or reading a file."""
     reason, kind = _OS_ERRORS.get(error.errno or 0, (error.strerror or str(error), "unreadable"))
@@ -59,6 +75,11 @@ def scan_error_from_os(error: OSError) -> ScanError:
 
 
 def _relative(relative_path: str) -> str:
+    if relative_path[:1] not in ("", "/") and "\x00" not in relative_path and "//" not in relative_path \
+            and relative_path[-1] != "/":
+        parts = relative_path.split("/")
+        if ".." not in parts and "." not in parts:
+            return relative_path  # already what PurePosixPath would give (the common case, without its cost)
     path = PurePosixPath(relative_path)
     if not relative_path or path.is_absolute() or ".." in path.parts or "\x00" in relative_path:
         raise ScanError("path is not inside the media root", "other")
@@ -103,26 +124,25 @@ class MutagenScanner(Scanner):
         rel = _relative(relative_path)
         full = os.path.join(root_path, rel)
         try:
-            fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+            fd = os.open(full, _OPEN_FLAGS)
         except OSError as exc:
             raise scan_error_from_os(exc) from None
         try:
-            with open(fd, "rb", closefd=True) as handle:
-                st = os.fstat(handle.fileno())
-                if stat.S_ISDIR(st.st_mode):
-                    raise ScanError("is a directory", "unsupported")
-                if not stat.S_ISREG(st.st_mode):
-                    raise ScanError("not a regular file (a pipe, device or socket)", "unsupported")
-                if st.st_size == 0:
+            st = os.fstat(fd)
+            if stat.S_ISDIR(st.st_mode):
+                raise ScanError("is a directory", "unsupported")
+            if not stat.S_ISREG(st.st_mode):
+                raise ScanError("not a regular file (a pipe, device or socket)", "unsupported")
+            if st.st_size == 0:
+                raise ScanError("zero-byte file", "empty")
+            root_path = root_path if isinstance(root_path, Path) else Path(root_path)
+            if st.st_size <= WHOLE_FILE_LIMIT:
+                data = _read_whole(fd, st.st_size)
+                if not data:
                     raise ScanError("zero-byte file", "empty")
-                fileobj: IO[bytes] = handle
-                size = st.st_size
-                if size <= WHOLE_FILE_LIMIT:
-                    data = handle.read(WHOLE_FILE_LIMIT + 1)
-                    fileobj, size = io.BytesIO(data), len(data)
-                    if size == 0:
-                        raise ScanError("zero-byte file", "empty")
-                return self._read_open(root, Path(root_path), rel, full, fileobj, size, st.st_mtime_ns)
+                return self._read_open(root, root_path, rel, full, io.BytesIO(data), len(data), st.st_mtime_ns)
+            with open(fd, "rb", closefd=False) as handle:
+                return self._read_open(root, root_path, rel, full, handle, st.st_size, st.st_mtime_ns)
         except ScanError:
             raise
         except OSError as exc:
@@ -130,13 +150,15 @@ class MutagenScanner(Scanner):
         except Exception as exc:  # a bug here must not stop the scan; it is logged with its traceback
             log.exception("internal error reading %s/%s", root, rel)
             raise ScanError(f"internal error while reading: {type(exc).__name__}: {exc}", "other") from None
+        finally:
+            os.close(fd)
 
     def _read_open(self, root: str, root_path: Path, rel: str, full: str, fileobj: IO[bytes], size: int,
                    mtime_ns: int) -> ScannedFile:
         view = FileView(fileobj, size)
         head = view.read_at(0, 4096)
         sniffed = sniff(fileobj, head, size)
-        ext = PurePosixPath(rel).suffix.lower().lstrip(".")
+        ext = os.path.splitext(rel)[1].lower().lstrip(".")
         if sniffed.format is None and head[:4] in _UNREADABLE_MAGIC:
             raise ScanError(f"{_UNREADABLE_MAGIC[head[:4]]} files are not supported (mutagen cannot read them)",
                             "unsupported")

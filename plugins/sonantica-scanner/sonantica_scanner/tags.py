@@ -24,7 +24,7 @@ The same rules for every format:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from sonantica_core.contract import ReplayGainTags, TagInfo
 from sonantica_scanner import values as v
@@ -34,37 +34,48 @@ _SLASH = re.compile(r"\s*/\s*")
 
 
 def normalise(raw: RawTags, splitter: v.Splitter, extra: Mapping[str, str] | None = None) -> TagInfo:
-    """Build the :class:`TagInfo` of ``raw``; ``extra`` adds scanner notes to ``TagInfo.extra``."""
-    f = raw.get
-    artist = v.display(f("ARTIST"))
-    artists = splitter.split(f("ARTISTS")) or splitter.split(f("ARTIST"))
+    """Build the :class:`TagInfo` of ``raw``; ``extra`` adds scanner notes to ``TagInfo.extra``.
+
+    A file has a handful of the fields read here: each absent one costs a lookup only.
+    """
+    fields = raw.fields
+    get = fields.get
+    split, first = splitter.split, v.first
+
+    artist_values, album_artist_values = get("ARTIST"), get("ALBUMARTIST")
+    artist = v.display(artist_values) if artist_values else None
+    artists = _split(split, get("ARTISTS")) or _split(split, artist_values)
     if artist is None and artists:
         artist = "; ".join(artists)
-    album_artist = v.display(f("ALBUMARTIST"))
-    album_artists = splitter.split(f("ALBUMARTISTS")) or splitter.split(f("ALBUMARTIST"))
+    album_artist = v.display(album_artist_values) if album_artist_values else None
+    album_artists = _split(split, get("ALBUMARTISTS")) or _split(split, album_artist_values)
     if album_artist is None and album_artists:
         album_artist = "; ".join(album_artists)
 
-    track, track_total = v.number_pair(v.first(f("TRACKNUMBER")))
-    disc, disc_total = v.number_pair(v.first(f("DISCNUMBER")))
-    track_total = v.number(v.first(f("TRACKTOTAL"))) or track_total
-    disc_total = v.number(v.first(f("DISCTOTAL"))) or disc_total
+    track, track_total = v.number_pair(_first(first, get("TRACKNUMBER")))
+    disc, disc_total = v.number_pair(_first(first, get("DISCNUMBER")))
+    track_total = v.number(_first(first, get("TRACKTOTAL"))) or track_total
+    disc_total = v.number(_first(first, get("DISCTOTAL"))) or disc_total
 
-    date = v.date(v.first(f("DATE"))) or v.date(v.first(f("YEAR")))
-    original = v.date(v.first(f("ORIGINALDATE"))) or v.date(v.first(f("ORIGINALYEAR")))
+    date = v.date(_first(first, get("DATE"))) or v.date(_first(first, get("YEAR")))
+    original = v.date(_first(first, get("ORIGINALDATE"))) or v.date(_first(first, get("ORIGINALYEAR")))
     year = v.year(date) or v.year(original)
 
-    genres = splitter.split((v.genre_refs(g) for g in f("GENRE")), extra=None)
-    genres = tuple(g.strip("/ ") for g in genres if g.strip("/ "))
+    genre_values = get("GENRE")
+    genres: tuple[str, ...] = ()
+    if genre_values:
+        genres = split((v.genre_refs(g) for g in genre_values), extra=None)
+        genres = tuple(g.strip("/ ") for g in genres if g.strip("/ "))
 
+    mbid_fields = not _MBID_KEYS.isdisjoint(fields)
     return TagInfo(
-        title=v.first(f("TITLE")),
+        title=_first(first, get("TITLE")),
         artist=artist,
         artists=artists,
-        album=v.first(f("ALBUM")),
+        album=_first(first, get("ALBUM")),
         album_artist=album_artist,
         album_artists=album_artists,
-        compilation=v.boolean(v.first(f("COMPILATION"))),
+        compilation=v.boolean(_first(first, get("COMPILATION"))),
         track_number=track,
         track_total=track_total,
         disc_number=disc,
@@ -73,19 +84,42 @@ def normalise(raw: RawTags, splitter: v.Splitter, extra: Mapping[str, str] | Non
         original_date=original,
         year=year,
         genres=genres,
-        composers=splitter.split(f("COMPOSER")),
-        labels=splitter.split(f("LABEL")),
-        isrc=v.isrc(f("ISRC")),
-        musicbrainz_track_id=_one(v.mbids(f("MUSICBRAINZ_RELEASETRACKID"))),
-        musicbrainz_recording_id=_one(v.mbids(f("MUSICBRAINZ_TRACKID"))),
-        musicbrainz_release_id=_one(v.mbids(f("MUSICBRAINZ_ALBUMID"))),
-        musicbrainz_release_group_id=_one(v.mbids(f("MUSICBRAINZ_RELEASEGROUPID"))),
-        musicbrainz_artist_ids=v.mbids(f("MUSICBRAINZ_ARTISTID")),
-        musicbrainz_album_artist_ids=v.mbids(f("MUSICBRAINZ_ALBUMARTISTID")),
-        replaygain=replaygain(raw),
-        lyrics=v.lyrics(f("LYRICS")),
+        composers=_split(split, get("COMPOSER")),
+        labels=_split(split, get("LABEL")),
+        isrc=v.isrc(get("ISRC")),
+        musicbrainz_track_id=_one(v.mbids(get("MUSICBRAINZ_RELEASETRACKID"))) if mbid_fields else None,
+        musicbrainz_recording_id=_one(v.mbids(get("MUSICBRAINZ_TRACKID"))) if mbid_fields else None,
+        musicbrainz_release_id=_one(v.mbids(get("MUSICBRAINZ_ALBUMID"))) if mbid_fields else None,
+        musicbrainz_release_group_id=_one(v.mbids(get("MUSICBRAINZ_RELEASEGROUPID"))) if mbid_fields else None,
+        musicbrainz_artist_ids=v.mbids(get("MUSICBRAINZ_ARTISTID")) if mbid_fields else (),
+        musicbrainz_album_artist_ids=v.mbids(get("MUSICBRAINZ_ALBUMARTISTID")) if mbid_fields else (),
+        replaygain=replaygain(raw) if not _RG_KEYS.isdisjoint(fields) else _NO_REPLAYGAIN,
+        lyrics=v.lyrics(get("LYRICS")),
         extra=_extra(raw, extra),
     )
+
+
+def _split(split: Callable[[Iterable[str]], tuple[str, ...]], values: list[str] | None) -> tuple[str, ...]:
+    return split(values) if values else ()
+
+
+def _first(first: Callable[[Iterable[str] | None], str | None], values: list[str] | None) -> str | None:
+    return first(values) if values else None
+
+
+#: The MusicBrainz fields read; most files have none of them.
+_MBID_KEYS = frozenset({"MUSICBRAINZ_RELEASETRACKID", "MUSICBRAINZ_TRACKID", "MUSICBRAINZ_ALBUMID",
+                        "MUSICBRAINZ_RELEASEGROUPID", "MUSICBRAINZ_ARTISTID", "MUSICBRAINZ_ALBUMARTISTID"})
+
+
+#: The fields :func:`replaygain` reads; most files have none of them.
+_RG_KEYS = frozenset(
+    f"{source}_{which}_{kind}"
+    for source in ("REPLAYGAIN", "RVA2", "R128")
+    for which in ("TRACK", "ALBUM")
+    for kind in ("GAIN", "PEAK")
+)
+_NO_REPLAYGAIN = ReplayGainTags()
 
 
 def _one(ids: tuple[str, ...]) -> str | None:
@@ -114,6 +148,8 @@ def replaygain(raw: RawTags) -> ReplayGainTags:
 
 
 def _extra(raw: RawTags, notes: Mapping[str, str] | None) -> dict[str, str]:
+    if not raw.extra and not notes and "R128_TRACK_GAIN" not in raw.fields and "R128_ALBUM_GAIN" not in raw.fields:
+        return {}
     out: dict[str, str] = {}
     for key, values in raw.extra.items():
         parts = [p for p in (v.clean(x) for x in values) if p]

@@ -54,13 +54,20 @@ class Splitter:
                 parts.append(r"\s+" + re.escape(sep.strip()) + r"\s+")
         self.separators = tuple(separators)
         self._pattern = re.compile("|".join(parts))
+        #: A value holding none of these cannot split (the common case: no regular expression).
+        #: None when a separator is all spaces (any run of white space may match it).
+        self._marks = None if any(not sep.strip() for sep in separators) else (
+            "\x00", *dict.fromkeys(sep.strip() for sep in separators))
 
     def split(self, values: Iterable[str], *, extra: re.Pattern[str] | None = None) -> tuple[str, ...]:
         """Every non-empty name in ``values``, split, cleaned and de-duplicated in order."""
         out: list[str] = []
         seen: set[str] = set()
         for value in values:
-            pieces = self._pattern.split(value)
+            if self._marks is not None and not any(mark in value for mark in self._marks):
+                pieces = [value]
+            else:
+                pieces = self._pattern.split(value)
             if extra is not None:
                 pieces = [p for piece in pieces for p in extra.split(piece)]
             for piece in pieces:
@@ -83,6 +90,8 @@ def first(values: Iterable[str] | None) -> str | None:
 
 def display(values: Iterable[str] | None) -> str | None:
     """A display string: the single value as written, or several values joined with "; "."""
+    if isinstance(values, list | tuple) and len(values) == 1 and "\x00" not in str(values[0]):
+        return clean(str(values[0]))  # the usual single value, as below
     parts = [p for v in values or () for p in (clean(x) for x in str(v).split("\x00")) if p]
     if not parts:
         return None
@@ -96,6 +105,8 @@ def number_pair(value: str | None) -> tuple[int | None, int | None]:
     """Parse "3", "03", "3/12", "3 of 12" into (3, 12); 0 and garbage give None."""
     if not value:
         return None, None
+    if len(value) <= 6 and value.isdecimal():  # the usual "3" or "03"
+        return int(value) or None, None
     m = _NUMBER.match(value)
     if not m:
         return None, None
@@ -121,6 +132,8 @@ def date(value: str | None) -> str | None:
     impossible months or days are dropped ("1997-13-40" gives "1997"). Any other text
     is returned as written (trimmed) so nothing is lost.
     """
+    if value is not None and len(value) == 4 and value.isdecimal():  # the usual year alone
+        return value
     text = clean(value)
     if text is None:
         return None
@@ -142,6 +155,8 @@ def year(value: str | None) -> int | None:
     """The first plausible four-digit year (1000-2999) in ``value``."""
     if not value:
         return None
+    if len(value) == 4 and value.isascii() and value.isdigit():  # the usual "1997"
+        return int(value) if value[0] in "12" else None
     m = _YEAR.search(value)
     return int(m.group(1)) if m else None
 

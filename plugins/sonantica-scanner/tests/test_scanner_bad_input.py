@@ -263,3 +263,38 @@ def test_known_but_unreadable_containers(tmp_path: Path, head: bytes, name: str)
         MutagenScanner().read("m", tmp_path, "x.wav")
     assert info.value.kind == "unsupported"
     assert name in info.value.reason
+
+
+def test_legacy_id3_frames_in_any_tag_version_are_read(tmp_path: Path) -> None:
+    from mutagen.id3 import ID3, TCON, TYER
+
+    path = write_audio(tmp_path / "a.mp3", "mp3", AudioSpec(duration=0.1), {"title": "t"})
+    tags = ID3(path)
+    tags.delall("TDRC")
+    tags.add(TYER(encoding=3, text="1999"))  # an ID3v2.3 frame, left in a v2.4 tag
+    tags.add(TCON(encoding=3, text="(17)"))
+    tags.save(path, v2_version=4)
+    read = MutagenScanner().read("m", tmp_path, "a.mp3")
+    assert (read.tags.date, read.tags.year, read.tags.genres) == ("1999", 1999, ("Rock",))
+    tags.save(path, v2_version=3)
+    assert MutagenScanner().read("m", tmp_path, "a.mp3").tags.date == "1999"
+
+
+def test_a_file_growing_while_read_is_read_to_its_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sonantica_scanner.scanner as scanner_module
+
+    path = write_audio(tmp_path / "a.flac", "flac", AudioSpec(duration=0.2))
+    whole = path.read_bytes()
+    real_fstat = os.fstat
+
+    def earlier_fstat(fd: int) -> os.stat_result:  # as if the file grew after fstat
+        st = real_fstat(fd)
+        return os.stat_result((st.st_mode, *st[1:6], st.st_size - 100, *st[7:]))
+
+    monkeypatch.setattr(scanner_module.os, "fstat", earlier_fstat)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert scanner_module._read_whole(fd, len(whole) - 100) == whole
+    finally:
+        os.close(fd)
+    assert MutagenScanner().read("m", tmp_path, "a.flac").size == len(whole)

@@ -172,3 +172,10 @@ def test_guess_from_path(path: str, title: str, artist: str | None, album: str |
     g = guess_from_path(path)
     assert (g.title, g.artist, g.album, g.track_number, g.disc_number, g.year) == (
         title, artist, album, track, disc, year)
+
+
+def test_splitting_without_separators_in_sight_and_with_space_separators() -> None:
+    assert v.Splitter().split(["Plain Name", " Other "]) == ("Plain Name", "Other")
+    spaced = v.Splitter(("  ",))  # all white space: any run of two or more splits
+    assert spaced.split(["Alice\t\tBob"]) == ("Alice", "Bob")
+    assert v.display(("One",)) == "One" and v.display(["A\x00B"]) == "A; B" and v.display([" "]) is None
