@@ -221,8 +221,7 @@ class WebProcesses:
 
 async def serve_child(settings: Settings, sock: socket.socket) -> None:
     """Serve the app on ``sock`` until SIGTERM or SIGINT (the environment names the services)."""
-    from hypercorn.asyncio import serve as hypercorn_serve
-
+    from sonantica_core.fastpath.door import serve_web
     from sonantica_core.webapp import build_web_app
 
     if not settings.postgres_url or not settings.redis_url or not settings.secret_key:
@@ -234,7 +233,7 @@ async def serve_child(settings: Settings, sock: socket.socket) -> None:
         loop.add_signal_handler(sig, stop.set)
     app.state.stopping = stop  # long-lived streams (events) end when shutdown begins
     try:
-        await hypercorn_serve(app, hypercorn_config(settings, sock), shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve_web(app, hypercorn_config(settings, sock), shutdown_trigger=stop.wait)
     finally:
         await ctx.close()
 

@@ -15,12 +15,11 @@ import logging
 import signal
 import socket
 
-from hypercorn.asyncio import serve as hypercorn_serve
-
 from sonantica_core import __version__
 from sonantica_core.cli.common import add_common_flags, console, settings_from_args, setup_logging
 from sonantica_core.db import migrate as schema
 from sonantica_core.errors import SchemaOutOfDate
+from sonantica_core.fastpath.door import serve_web
 from sonantica_core.runtime import Services, WorkerProcesses, child_environment
 from sonantica_core.settings import Settings, ensure_secret_key
 from sonantica_core.webworkers import WebProcesses, bind_sockets, hypercorn_config, run_event_loop
@@ -129,7 +128,7 @@ async def _serve_web(
 
         background.append(asyncio.create_task(watch_roots(ctx, stop)))
     try:
-        await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve_web(app, config, shutdown_trigger=stop.wait)
     finally:
         for task in background:
             task.cancel()

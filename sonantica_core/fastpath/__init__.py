@@ -1,0 +1,1 @@
+"""The stream fast path: stream requests answered below the general HTTP server."""

@@ -1,0 +1,139 @@
+"""The stream fast path in front of Hypercorn, and serving the web app with it.
+
+Players seek with one short ranged request each, so the cost of one request decides
+how fast a seek answers. Under Hypercorn most of that cost is the server itself
+(h11's pure-Python parser, a task group and a stream per request): a request whose
+app does nothing still costs about as much as our whole stream endpoint. The fast
+path answers ``GET|HEAD /api/stream/{id}`` below that layer, straight from the
+socket, and leaves everything else to Hypercorn, untouched:
+
+* Hypercorn accepts connections through ``loop.create_server`` with a protocol
+  factory; while :meth:`FastDoor.installed` is active, each new connection first meets
+  a :class:`~.connection.FastConnection` instead, which holds Hypercorn's factory;
+* the fast connection answers the stream requests the app's express lane takes
+  (:mod:`sonantica_core.http.streamlane`: the same authentication, access log and
+  answers as through the whole stack); at the first request it does not answer, it
+  gives the connection, unread bytes included, to Hypercorn's protocol;
+* on shutdown, idle fast connections close at once and busy ones after their
+  response, within ``SHUTDOWN_GRACE``, while Hypercorn drains its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from hypercorn.config import Config as HypercornConfig
+
+from sonantica_core.fastpath.connection import FastConnection
+
+log = logging.getLogger("sonantica.web")
+
+
+class FastDoor:
+    """The fast path of one web process for ``app`` (a :class:`~sonantica_core.app.SonanticaApp`)."""
+
+    def __init__(self, app: Any, *, keep_alive_timeout: float, max_requests: int) -> None:
+        self.lane = app if callable(getattr(app, "stream_lane_takes", None)) else None
+        self.keep_alive_timeout = keep_alive_timeout
+        self.max_requests = max_requests
+        self.connections: set[FastConnection] = set()
+        self.servers: list[asyncio.AbstractServer] = []
+        self.draining = False
+        #: Requests answered on the fast path so far.
+        self.served = 0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the app has a stream lane to answer with (with extra middleware it has none)."""
+        return self.lane is not None and bool(self.lane.stream_lane_enabled) and not self.draining
+
+    def takes(self, scope: dict[str, Any]) -> bool:
+        return self.lane is not None and bool(self.lane.stream_lane_takes(scope))
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert self.lane is not None
+        self.served += 1
+        await self.lane.serve_stream_lane(scope, receive, send)
+
+    def protocol_factory(self, fallback: Callable[[], asyncio.BaseProtocol]) -> Callable[[], asyncio.Protocol]:
+        """A factory of fast connections that hand off to ``fallback``'s protocols."""
+        return lambda: FastConnection(self, fallback)
+
+    @contextlib.contextmanager
+    def installed(self, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+        """Put the fast path in front of every server ``loop`` creates in this block."""
+        if not self.enabled:
+            yield
+            return
+        create_server = loop.create_server
+
+        async def create_fronted_server(protocol_factory: Callable[[], Any], *args: Any, **kwargs: Any) -> Any:
+            server = await create_server(self.protocol_factory(protocol_factory), *args, **kwargs)
+            self.servers.append(server)
+            return server
+
+        try:
+            loop.create_server = create_fronted_server  # type: ignore[method-assign]
+        except AttributeError:  # an event loop that takes no attributes: no fast path
+            log.warning("the stream fast path is off: this event loop cannot take it")
+            yield
+            return
+        try:
+            yield
+        finally:
+            del loop.create_server
+
+    async def drain(self, timeout: float) -> None:
+        """Stop taking connections; close fast ones when idle; after ``timeout``, cut the rest."""
+        self.draining = True
+        for server in self.servers:
+            server.close()
+        for connection in list(self.connections):
+            connection.close_when_idle()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.connections and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        for connection in list(self.connections):
+            connection.abort()
+
+
+def web_server_config(config: HypercornConfig) -> HypercornConfig:
+    """``config`` as the fast path needs it: Hypercorn names no server, like the fast path."""
+    config.include_server_header = False
+    return config
+
+
+async def serve_web(
+    app: Any,
+    config: HypercornConfig,
+    shutdown_trigger: Callable[[], Awaitable[Any]],
+    *,
+    door: FastDoor | None = None,
+) -> None:
+    """Serve ``app`` with Hypercorn and the stream fast path in front, until ``shutdown_trigger`` returns.
+
+    ``door`` defaults to one made from ``config``'s keep-alive settings."""
+    from hypercorn.asyncio import serve as hypercorn_serve
+
+    if door is None:
+        door = FastDoor(
+            app, keep_alive_timeout=config.keep_alive_timeout, max_requests=config.keep_alive_max_requests
+        )
+    draining: list[asyncio.Task[None]] = []
+
+    async def trigger() -> None:
+        await shutdown_trigger()
+        draining.append(asyncio.create_task(door.drain(config.graceful_timeout)))
+
+    with door.installed(asyncio.get_running_loop()):
+        try:
+            await hypercorn_serve(app, web_server_config(config), shutdown_trigger=trigger)  # type: ignore[arg-type]
+        finally:
+            if not draining:
+                draining.append(asyncio.create_task(door.drain(0)))
+            await draining[0]
