@@ -15,20 +15,33 @@ import threading
 import time
 from typing import TextIO
 
+#: The handler's own line format: ``2026-12-06T20:05:39 logger.name message``.
+LINE_FORMAT = "%(asctime)s %(name)s %(message)s"
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
 
 class BufferedLineHandler(logging.Handler):
-    """Format records at once, write them to ``stream`` in batches."""
+    """Format records at once, write them to ``stream`` in batches.
 
-    def __init__(self, stream: TextIO, size: int = 32 * 1024, interval: float = 1.0) -> None:
+    ``timestamped``: lines in :data:`LINE_FORMAT`; else the message alone (until another
+    formatter is set)."""
+
+    def __init__(
+        self, stream: TextIO, size: int = 32 * 1024, interval: float = 1.0, *, timestamped: bool = False
+    ) -> None:
         super().__init__()
         self.stream = stream
         self.size = size
         self.interval = interval
+        self.timestamped = timestamped
+        self._own_formatter = logging.Formatter(LINE_FORMAT, DATE_FORMAT) if timestamped else None
+        self.setFormatter(self._own_formatter)
         self._lines: list[str] = []
         self._bytes = 0
         self._oldest = 0.0
         self._flusher_pid = 0
         self._stopped = threading.Event()
+        self._stamp: tuple[int, str] = (-1, "")
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -36,12 +49,31 @@ class BufferedLineHandler(logging.Handler):
         except Exception:
             self.handleError(record)
             return
+        self._append(line, record.levelno >= logging.WARNING)
+
+    def write_info(self, name: str, message: str) -> None:
+        """Write what :meth:`emit` would for an INFO record of logger ``name`` with ``message``, without
+        building the record (the access log's line, once per request): with the handler's own format
+        only, else through :meth:`emit`."""
+        if self.formatter is not self._own_formatter or self.filters or self.level > logging.INFO:
+            record = {"name": name, "msg": message, "levelno": logging.INFO, "levelname": "INFO"}
+            self.handle(logging.makeLogRecord(record))
+            return
+        if not self.timestamped:
+            self._append(message + "\n", False)
+            return
+        now = int(time.time())
+        if self._stamp[0] != now:
+            self._stamp = (now, time.strftime(DATE_FORMAT, time.localtime(now)))
+        self._append(f"{self._stamp[1]} {name} {message}\n", False)
+
+    def _append(self, line: str, urgent: bool) -> None:
         with self.lock:  # type: ignore[union-attr]
             if not self._lines:
                 self._oldest = time.monotonic()
             self._lines.append(line)
             self._bytes += len(line)
-            due = self._bytes >= self.size or record.levelno >= logging.WARNING
+            due = self._bytes >= self.size or urgent
             if due:
                 self._write()
         if not due and self._flusher_pid != os.getpid():

@@ -61,9 +61,7 @@ def setup_logging(level: str) -> None:
         handler = _plain_handler()
     logging.basicConfig(level=level, handlers=[handler], force=True)
     access = logging.getLogger(ACCESS_LOGGER)
-    buffered = BufferedLineHandler(sys.stderr)
-    buffered.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%S"))
-    access.handlers[:] = [buffered]
+    access.handlers[:] = [BufferedLineHandler(sys.stderr, timestamped=True)]
     access.propagate = False
     for noisy in ("hypercorn.access", "taskiq", "alembic", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

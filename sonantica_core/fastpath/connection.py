@@ -37,6 +37,7 @@ _ASGI = {"version": "3.0", "spec_version": "2.3"}
 _REQUEST = {"type": "http.request", "body": b"", "more_body": False}
 _DISCONNECT = {"type": "http.disconnect"}
 _NO_BODY_STATUSES = frozenset((204, 304))
+_SERVER_FIELDS = frozenset((b"content-length", b"connection", b"transfer-encoding", b"date"))
 _STATUS_LINES = {
     version: {s.value: f"HTTP/{version} {s.value} {s.phrase}\r\n".encode("latin-1") for s in HTTPStatus}
     for version in ("1.0", "1.1")
@@ -295,8 +296,8 @@ class _Exchange:
         if kind == "http.response.start":
             if self.started:
                 raise RuntimeError("the response has already started")
-            self.started = True
             self.pending = self._head(message["status"], message.get("headers", ()))
+            self.started = True
         elif kind == "http.response.body":
             if not self.started or self.complete:
                 raise RuntimeError("http.response.body outside a response")
@@ -315,14 +316,17 @@ class _Exchange:
         status_line = _STATUS_LINES[version].get(status) or f"HTTP/{version} {status} \r\n".encode("latin-1")
         parts = [status_line]
         for name, value in headers:
-            if b"\r" in value or b"\n" in value or b"\r" in name or b"\n" in name:
-                raise ValueError("a response header holds a line break")
             lowered = name.lower()
-            if lowered == b"content-length":
-                self.declared = int(value)
-            elif lowered in (b"connection", b"transfer-encoding", b"date"):
-                continue  # this server's own
+            if lowered in _SERVER_FIELDS:
+                if lowered == b"content-length":
+                    self.declared = int(value)
+                else:
+                    continue  # this server's own
             parts += (name, b": ", value, b"\r\n")
+        fields = b"".join(parts[1:])
+        lines = (len(parts) - 1) // 4
+        if fields.count(b"\n") != lines or fields.count(b"\r") != lines:  # one CRLF per field, no more
+            raise ValueError("a response header holds a line break")
         parts.append(_date_line())
         if status in _NO_BODY_STATUSES or status < 200:
             self.no_body = True

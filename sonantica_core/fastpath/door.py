@@ -117,10 +117,11 @@ async def serve_web(
 ) -> None:
     """Serve ``app`` with Hypercorn and the stream fast path in front, until ``shutdown_trigger`` returns.
 
-    ``door`` defaults to one made from ``config``'s keep-alive settings."""
+    ``door`` defaults to one made from ``config``'s keep-alive settings (none with
+    ``STREAM_FAST_PATH=false``: Hypercorn answers everything)."""
     from hypercorn.asyncio import serve as hypercorn_serve
 
-    if door is None:
+    if door is None and app.state.core.settings.stream_fast_path:
         door = FastDoor(
             app, keep_alive_timeout=config.keep_alive_timeout, max_requests=config.keep_alive_max_requests
         )
@@ -130,6 +131,9 @@ async def serve_web(
         await shutdown_trigger()
         draining.append(asyncio.create_task(door.drain(config.graceful_timeout)))
 
+    if door is None:
+        await hypercorn_serve(app, web_server_config(config), shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+        return
     with door.installed(asyncio.get_running_loop()):
         try:
             await hypercorn_serve(app, web_server_config(config), shutdown_trigger=trigger)  # type: ignore[arg-type]

@@ -7,21 +7,26 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sonantica_core.logbuffer import BufferedLineHandler
+
 log = logging.getLogger("sonantica.access")
 
 
 def log_request(scope: Scope, status: int, sent: int, started: float) -> None:
-    """Write the line ``client "METHOD path" status bytes duration`` for a finished request."""
+    """Write the line ``client "METHOD path" status bytes duration`` for a finished request.
+
+    When the access log goes to one :class:`~sonantica_core.logbuffer.BufferedLineHandler`
+    only (as ``setup_logging`` sets it up), the line is handed to it directly: building a
+    log record costs more than many requests."""
     client = scope.get("client")
-    log.info(
-        '%s "%s %s" %d %d %.1fms',
-        client[0] if client else "-",
-        scope.get("method", "-"),
-        scope.get("path", ""),
-        status or 500,
-        sent,
-        (time.perf_counter() - started) * 1000,
-    )
+    address = client[0] if client else "-"
+    elapsed = (time.perf_counter() - started) * 1000
+    message = f'{address} "{scope.get("method", "-")} {scope.get("path", "")}" {status or 500} {sent} {elapsed:.1f}ms'
+    handlers = log.handlers
+    if len(handlers) == 1 and not log.propagate and not log.filters and isinstance(handlers[0], BufferedLineHandler):
+        handlers[0].write_info(log.name, message)
+    else:
+        log.info("%s", message)
 
 
 class ResponseMeter:
@@ -63,5 +68,3 @@ class AccessLogMiddleware:
             await self.app(scope, receive, meter)
         finally:
             log_request(scope, meter.status, meter.sent, started)
-
-

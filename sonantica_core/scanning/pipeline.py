@@ -38,6 +38,15 @@ class Walked:
     to_read: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
 
+def name_check(scanner: Scanner) -> Callable[[str], bool]:
+    """``scanner.accepts`` for a file name: its ``accepts_name`` (no Path built) where the class
+    that defines ``accepts`` defines that too (a subclass overriding ``accepts`` alone is asked as such)."""
+    owner = next((cls for cls in type(scanner).__mro__ if "accepts" in vars(cls)), None)
+    if owner is not None and callable(vars(owner).get("accepts_name")):
+        return scanner.accepts_name  # type: ignore[attr-defined, no-any-return]
+    return lambda name: scanner.accepts(Path(name))
+
+
 class Pipeline:
     """Walks ``roots`` and reads what changed since ``known`` (and ``problem_stats``) on every core."""
 
@@ -66,19 +75,19 @@ class Pipeline:
         self._stop = threading.Event()
         self._done = object()
         self._thread = threading.Thread(target=self._produce, name="sonantica-scan-reader", daemon=True)
+        self._name_checks = [name_check(scanner) for scanner in self.scanners]
 
     def start(self) -> None:
         self._thread.start()
 
     def _accepts(self, name: str) -> bool:
-        path = Path(name)
-        if len(self.scanners) == 1:
-            return self.scanners[0].accepts(path)
-        return any(scanner.accepts(path) for scanner in self.scanners)
+        """Whether a scanner takes the file ``name`` (asked for every file of the walk)."""
+        return any(accepts(name) for accepts in self._name_checks)
 
     def _to_read(self) -> Iterator[FileStat]:
         """Walk every root; yield the files that are new or changed, as they are found."""
         found, known, problem_stats = self.found, self.known, self.problem_stats
+        accepts = self._name_checks[0] if len(self._name_checks) == 1 else self._accepts
         for root in self.roots:
             name = root.name
 
@@ -87,7 +96,7 @@ class Pipeline:
                 return (name, relative) in known or (name, relative) in problem_stats
 
             walk = iter_root(
-                root, self._accepts, follow_external_symlinks=self.follow_external_symlinks, needs_stat=needs_stat
+                root, accepts, follow_external_symlinks=self.follow_external_symlinks, needs_stat=needs_stat
             )
             for item in walk:
                 if isinstance(item, ScanProblem):

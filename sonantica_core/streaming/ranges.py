@@ -36,6 +36,7 @@ not being abused:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -85,6 +86,8 @@ class RangeResult:
 
 
 IGNORE = RangeResult(RangeOutcome.IGNORE)
+#: One int-range of at most 18 digits a side (exact in any integer type): what players send.
+_ONE_RANGE = re.compile(r"bytes=([0-9]{1,18})-([0-9]{0,18})")
 UNSATISFIABLE = RangeResult(RangeOutcome.UNSATISFIABLE)
 
 
@@ -160,6 +163,15 @@ def parse_range(header: str | None, size: int) -> RangeResult:
     """
     if not header:
         return IGNORE
+    simple = _ONE_RANGE.fullmatch(header)
+    if simple is not None:  # the common "bytes=FIRST-" or "bytes=FIRST-LAST", decided the same way below
+        first = int(simple[1])
+        last = int(simple[2]) if simple[2] else None
+        if size <= 0 or (last is not None and last < first):
+            return IGNORE
+        if first >= size:
+            return UNSATISFIABLE
+        return RangeResult(RangeOutcome.PARTIAL, (ByteRange(first, size - 1 if last is None else min(last, size - 1)),))
     header = header.strip(_OWS)
     unit, eq, range_set = header.partition("=")
     if not eq or unit.lower() != "bytes":

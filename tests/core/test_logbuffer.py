@@ -70,3 +70,26 @@ def test_a_closed_stream_does_not_break_logging() -> None:
     stream.close()
     logger.info("goes nowhere, raises nothing")
     handler.close()
+
+
+def test_a_line_written_directly_reads_like_a_logged_one() -> None:
+    stream = io.StringIO()
+    handler = BufferedLineHandler(stream, size=10_000, interval=60, timestamped=True)
+    logger = _logger(handler, "sonantica.test.direct")
+    logger.info('127.0.0.1 "GET /x" 200 5 0.1ms')
+    handler.write_info("sonantica.test.direct", '127.0.0.1 "GET /x" 200 5 0.1ms')
+    handler.flush()
+    logged, direct = stream.getvalue().splitlines()
+    assert logged.split(" ", 1)[1] == direct.split(" ", 1)[1] == 'sonantica.test.direct 127.0.0.1 "GET /x" 200 5 0.1ms'
+    assert abs(time.mktime(time.strptime(direct.split(" ")[0], "%Y-%m-%dT%H:%M:%S")) - time.time()) < 5
+    handler.close()
+
+
+def test_a_direct_line_follows_a_formatter_set_later() -> None:
+    stream = io.StringIO()
+    handler = BufferedLineHandler(stream, size=10_000, interval=60, timestamped=True)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.write_info("sonantica.test.direct-custom", "hello")
+    handler.flush()
+    assert stream.getvalue() == "INFO hello\n"
+    handler.close()

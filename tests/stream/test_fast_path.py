@@ -334,3 +334,23 @@ async def test_shutdown_lets_a_download_finish_and_closes_idle_connections(serve
     await asyncio.wait_for(served.task, 15)
     writer.close()
     idle_writer.close()
+
+
+async def test_a_header_with_a_line_break_never_reaches_the_wire(serve, core, user_headers, song_id, caplog) -> None:
+    class Smuggling:
+        stream_lane_enabled = True
+
+        def stream_lane_takes(self, scope: dict) -> bool:
+            return True
+
+        async def serve_stream_lane(self, scope: dict, receive: Any, send: Any) -> None:
+            headers = [(b"content-length", b"0"), (b"x-note", b"a\r\nset-cookie: evil=1")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+
+    served = await serve()
+    served.door.lane = Smuggling()
+    with caplog.at_level(logging.ERROR):
+        answers = await exchange(served, request(f"/api/stream/{song_id}", user_headers))
+    assert answers[0][0] == 500 and "set-cookie" not in answers[0][1]
+    assert "line break" in caplog.text
