@@ -148,3 +148,27 @@ def test_walk_stats_only_what_it_is_asked_to(tmp_path: Path) -> None:
     }
     assert found["A/new.flac"] == (UNKNOWN, UNKNOWN)
     assert found["A/known.flac"] == (10, (tmp_path / "A" / "known.flac").stat().st_mtime_ns)
+
+
+def test_name_check_asks_scanners_by_name_unless_they_only_override_accepts() -> None:
+    from sonantica_scanner.scanner import MutagenScanner
+
+    class OnlyFlacByPath(MutagenScanner):
+        def accepts(self, path: Path) -> bool:
+            return path.suffix == ".flac"
+
+    plain = MutagenScanner()
+    assert pipeline.name_check(plain) == plain.accepts_name  # no Path per file
+    narrowed = pipeline.name_check(OnlyFlacByPath())
+    assert narrowed("a.flac") and not narrowed("a.mp3")  # the override is honoured
+
+
+def test_progress_events_carry_counts_not_id_lists() -> None:
+    from sonantica_core.scanning.scan import ScanProgress
+
+    state = ScanProgress(run_id=7, added=2, added_ids=[1, 2], changed_ids=[3])
+    event = state.as_event("scan.finished")
+    assert event["type"] == "scan.finished" and event["run_id"] == 7 and event["added"] == 2
+    assert "added_ids" not in event and "changed_ids" not in event
+    assert set(event) == {"type", "run_id", "phase", "files_seen", "files_to_read", "files_read", "added",
+                          "changed", "moved", "removed", "problems", "seconds"}

@@ -30,6 +30,22 @@ class FileView:
         return self.fileobj.read(length)
 
 
+class BytesView(FileView):
+    """:class:`FileView` of a file already read into memory: reads are slices, no seek and read calls."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(None, len(data))  # type: ignore[arg-type]
+        self.data = data
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes (bounded by :data:`MAX_READ` and the end) at ``offset``."""
+        if offset < 0 or offset >= self.size or length <= 0:
+            return b""
+        return self.data[offset:offset + min(length, MAX_READ)]
+
+
 def synchsafe(data: bytes) -> int | None:
     """Decode a 4-byte ID3v2 synchsafe integer; None if a byte has its high bit set."""
     if len(data) != 4 or any(b & 0x80 for b in data):

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from sonantica_core.contract import ScanError, ScannedFile, Scanner, TagInfo
-from sonantica_scanner.binary import FileView
+from sonantica_scanner.binary import BytesView, FileView
 from sonantica_scanner.covers import DEFAULT_FOLDER_EXTENSIONS, DEFAULT_FOLDER_NAMES, CoverFinder
 from sonantica_scanner.formats import BY_EXTENSION, DEFAULT_EXTENSIONS, sniff
 from sonantica_scanner.guess import guess_from_path
@@ -116,8 +116,14 @@ class MutagenScanner(Scanner):
 
     def accepts(self, path: Path) -> bool:
         """True for a known audio extension; False for macOS "._" resource-fork files."""
-        name = path.name
-        return not name.startswith("._") and path.suffix.lower().lstrip(".") in self.extensions
+        return self.accepts_name(path.name)
+
+    def accepts_name(self, name: str) -> bool:
+        """:meth:`accepts` for a bare file name: the walk asks for every file, without building a Path."""
+        if name.startswith("._"):
+            return False
+        dot = name.rfind(".")
+        return dot > 0 and name[dot + 1:].lower() in self.extensions
 
     def read(self, root: str, root_path: Path, relative_path: str) -> ScannedFile:
         """Read ``relative_path`` under ``root_path``; raise :class:`ScanError` for a bad file."""
@@ -140,9 +146,10 @@ class MutagenScanner(Scanner):
                 data = _read_whole(fd, st.st_size)
                 if not data:
                     raise ScanError("zero-byte file", "empty")
-                return self._read_open(root, root_path, rel, full, io.BytesIO(data), len(data), st.st_mtime_ns)
+                return self._read_open(root, root_path, rel, full, io.BytesIO(data), BytesView(data), st.st_mtime_ns)
             with open(fd, "rb", closefd=False) as handle:
-                return self._read_open(root, root_path, rel, full, handle, st.st_size, st.st_mtime_ns)
+                view = FileView(handle, st.st_size)
+                return self._read_open(root, root_path, rel, full, handle, view, st.st_mtime_ns)
         except ScanError:
             raise
         except OSError as exc:
@@ -153,9 +160,9 @@ class MutagenScanner(Scanner):
         finally:
             os.close(fd)
 
-    def _read_open(self, root: str, root_path: Path, rel: str, full: str, fileobj: IO[bytes], size: int,
+    def _read_open(self, root: str, root_path: Path, rel: str, full: str, fileobj: IO[bytes], view: FileView,
                    mtime_ns: int) -> ScannedFile:
-        view = FileView(fileobj, size)
+        size = view.size
         head = view.read_at(0, 4096)
         sniffed = sniff(fileobj, head, size)
         ext = os.path.splitext(rel)[1].lower().lstrip(".")

@@ -40,6 +40,15 @@ def test_entry_point_is_declared() -> None:
 ])
 def test_accepts(name: str, accepted: bool) -> None:
     assert MutagenScanner().accepts(Path("x") / name) is accepted
+    assert MutagenScanner().accepts_name(name) is accepted
+
+
+@pytest.mark.parametrize("name", [".flac", "a.", "a..flac", "..flac", "a.b.mp3", "x.flac ", ".hidden.mp3", "a.tar.gz"])
+def test_accepts_name_agrees_with_the_path_suffix(name: str) -> None:
+    """The walk asks by name: the same answer as a Path's suffix gives, in the odd cases too."""
+    scanner = MutagenScanner()
+    assert scanner.accepts_name(name) is (not name.startswith("._") and Path(name).suffix.lower()[1:] in
+                                          scanner.extensions)
 
 
 def test_accepts_configurable() -> None:

@@ -179,3 +179,14 @@ def test_splitting_without_separators_in_sight_and_with_space_separators() -> No
     spaced = v.Splitter(("  ",))  # all white space: any run of two or more splits
     assert spaced.split(["Alice\t\tBob"]) == ("Alice", "Bob")
     assert v.display(("One",)) == "One" and v.display(["A\x00B"]) == "A; B" and v.display([" "]) is None
+
+
+@pytest.mark.parametrize(("offset", "length"), [(0, 4), (3, 100), (9, 1), (10, 1), (-1, 2), (2, 0), (0, 1 << 30)])
+def test_bytes_view_reads_what_a_file_view_reads(offset: int, length: int) -> None:
+    """A file read into memory is read by slices, with the very same bounds as reads of the open file."""
+    import io
+
+    from sonantica_scanner.binary import BytesView, FileView
+
+    data = bytes(range(10))
+    assert BytesView(data).read_at(offset, length) == FileView(io.BytesIO(data), len(data)).read_at(offset, length)
