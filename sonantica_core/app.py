@@ -75,19 +75,6 @@ class SonanticaApp(Starlette):
             return
         await super().__call__(scope, receive, send)
 
-    @property
-    def stream_lane_enabled(self) -> bool:
-        """Whether stream requests may skip the stack (not with extra middleware, which must see them)."""
-        return self._lane
-
-    def stream_lane_takes(self, scope: Scope) -> bool:
-        """Whether the express lane answers ``scope`` (exactly as the whole stack would)."""
-        return self._lane and lane_applies(scope, self._cors)
-
-    async def serve_stream_lane(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer a request :meth:`stream_lane_takes` (the stream fast path calls this)."""
-        await serve_stream(self, scope, receive, send)
-
 
 def create_app(
     ctx: CoreContext,

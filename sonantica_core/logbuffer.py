@@ -1,10 +1,11 @@
 """A log handler that writes lines in batches (the access log's, like nginx's ``buffer=``/``flush=``).
 
 One line per request would otherwise cost one ``write`` system call per request on the
-server's hot path. Lines are kept in memory and written together when the buffer holds
-``size`` bytes, when the oldest line is ``interval`` seconds old (a background thread
-checks), on records of ``WARNING`` and above, and when the handler is flushed or closed
-(``logging.shutdown`` at exit does both). A crash loses at most ``interval`` seconds of lines.
+server's hot path. Lines are kept in memory and written together by a background thread
+when the buffer holds ``size`` bytes or its oldest line is ``interval`` seconds old, so the
+event loop never waits for the disk; records of ``WARNING`` and above, and a flush or close
+(``logging.shutdown`` at exit does both), write at once, in order. A crash loses at most
+``interval`` seconds of lines.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import threading
 import time
 from typing import TextIO
 
+#: Buffered bytes, in multiples of ``size``, past which a line's writer writes them itself.
+BEHIND = 4
 #: The handler's own line format: ``2026-12-06T20:05:39 logger.name message``.
 LINE_FORMAT = "%(asctime)s %(name)s %(message)s"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -42,6 +45,10 @@ class BufferedLineHandler(logging.Handler):
         self._flusher_pid = 0
         self._stopped = threading.Event()
         self._stamp: tuple[int, str] = (-1, "")
+        self._wake = threading.Event()
+        #: Held while a batch is taken and written: batches reach the stream in order, and the
+        #: threads that log never wait for a write (only for the short list swap under ``lock``).
+        self._writing = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -73,39 +80,47 @@ class BufferedLineHandler(logging.Handler):
                 self._oldest = time.monotonic()
             self._lines.append(line)
             self._bytes += len(line)
-            due = self._bytes >= self.size or urgent
-            if due:
-                self._write()
-        if not due and self._flusher_pid != os.getpid():
+            full = self._bytes >= self.size
+            behind = self._bytes >= self.size * BEHIND
+        if urgent or behind:  # in order, at once; or the flusher cannot keep up: write here
+            self.flush()
+            return
+        if self._flusher_pid != os.getpid():
             self._start_flusher()
+        if full:
+            self._wake.set()
 
     def flush(self) -> None:
-        with self.lock:  # type: ignore[union-attr]
-            self._write()
+        """Write what is buffered, in order with every other write."""
+        with self._writing:
+            with self.lock:  # type: ignore[union-attr]
+                text, self._lines, self._bytes = "".join(self._lines), [], 0
+            if text:
+                try:
+                    self.stream.write(text)
+                    self.stream.flush()
+                except (OSError, ValueError):
+                    pass  # a closed or broken stream: the lines cannot go anywhere
 
     def close(self) -> None:
         self._stopped.set()
+        self._wake.set()
         self.flush()
         super().close()
-
-    def _write(self) -> None:
-        """Write what is buffered (the caller holds the lock)."""
-        if not self._lines:
-            return
-        text, self._lines, self._bytes = "".join(self._lines), [], 0
-        try:
-            self.stream.write(text)
-            self.stream.flush()
-        except (OSError, ValueError):
-            pass  # a closed or broken stream: the lines cannot go anywhere
 
     def _start_flusher(self) -> None:
         """Start this process's background flusher (again after a fork)."""
         self._flusher_pid = os.getpid()
+        self._writing = threading.Lock()  # a lock held across a fork is not ours to wait for
         threading.Thread(target=self._flush_periodically, name="log-flusher", daemon=True).start()
 
     def _flush_periodically(self) -> None:
-        while not self._stopped.wait(self.interval / 2):
+        while not self._stopped.is_set():
+            self._wake.wait(self.interval / 2)
+            self._wake.clear()
             with self.lock:  # type: ignore[union-attr]
-                if self._lines and time.monotonic() - self._oldest >= self.interval:
-                    self._write()
+                due = bool(self._lines) and (
+                    self._bytes >= self.size or time.monotonic() - self._oldest >= self.interval
+                )
+            if due:
+                self.flush()

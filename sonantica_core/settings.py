@@ -238,9 +238,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _parse_stream_mode,
     ),
     SettingSpec(
-        "stream_fast_path",
-        "STREAM_FAST_PATH",
-        "Answer stream requests straight from the socket, below the general HTTP server.",
+        "fast_path",
+        "FAST_PATH",
+        "Answer plain GET and HEAD requests straight from the socket, below the general HTTP server.",
         "true",
         _parse_bool,
     ),
@@ -278,7 +278,7 @@ class Settings:
     access_token_ttl: float
     refresh_token_ttl: float
     stream_mode: str
-    stream_fast_path: bool
+    fast_path: bool
     task_redelivery_seconds: float
     #: The ``[plugins.NAME]`` tables and ``enabled`` list of plugins.toml, raw.
     plugins_config: Mapping[str, Any] = field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""The benchmark's web server: the app as ``sonantica serve`` builds it, under Hypercorn.
+"""The benchmark's web server: the app as ``sonantica serve`` builds and serves it (Hypercorn with
+the fast path in front, on uvloop), with the access log off.
 
     python bench/api/server.py PORT POSTGRES_URL REDIS_URL SECRET DATA_DIR
 
@@ -12,11 +13,10 @@ import signal
 import sys
 from pathlib import Path
 
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
-
+from sonantica_core.fastpath.door import serve_web
 from sonantica_core.settings import load_settings
 from sonantica_core.webapp import build_web_app
+from sonantica_core.webworkers import bind_sockets, hypercorn_config, run_event_loop
 
 
 async def main(port: int, postgres_url: str, redis_url: str, secret: str, data_dir: Path) -> None:
@@ -34,19 +34,18 @@ async def main(port: int, postgres_url: str, redis_url: str, secret: str, data_d
         }
     )
     app, ctx = await build_web_app(settings, postgres_url, redis_url, secret)
-    config = Config()
-    config.bind = [f"127.0.0.1:{port}"]
-    config.accesslog = None
-    config.keep_alive_timeout = 30
+    (sock,) = bind_sockets("127.0.0.1", port, 1)
+    config = hypercorn_config(settings, sock)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    app.state.stopping = stop
     try:
-        await serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+        await serve_web(app, config, shutdown_trigger=stop.wait)
     finally:
         await ctx.close()
 
 
 if __name__ == "__main__":
     port, postgres_url, redis_url, secret, data_dir = sys.argv[1:6]
-    asyncio.run(main(int(port), postgres_url, redis_url, secret, Path(data_dir)))
+    run_event_loop(main(int(port), postgres_url, redis_url, secret, Path(data_dir)))

@@ -1,11 +1,12 @@
-"""One connection as the fast path sees it: stream requests answered here, the rest handed on.
+"""One connection as the fast path sees it: plain GET and HEAD answered here, the rest handed on.
 
 A :class:`FastConnection` reads request heads (:func:`~.heads.read_head`). While they
-are stream requests the app's stream lane takes, it runs them itself, one at a time
-and in order (pipelined requests wait in the buffer), with a minimal ASGI ``scope``,
-``receive`` and ``send`` written straight to the transport. At the first request that
-is not, it hands the connection, with every byte it has not consumed, to the general
-server's protocol (Hypercorn's), and is out of the picture for good.
+are requests the head reader takes (GET or HEAD, no body, nothing unusual), it runs the
+app for them itself, one at a time and in order (pipelined requests wait in the buffer),
+with an ASGI ``scope``, ``receive`` and ``send`` written straight to the transport. At
+the first request that is not, it hands the connection, with every byte it has not
+consumed, to the general server's protocol (Hypercorn's), and is out of the picture for
+good.
 
 HTTP/1.1 as Hypercorn speaks it: persistent connections unless the client says
 ``close`` (HTTP/1.0: only with ``keep-alive``), a ``Date`` on every response, the
@@ -21,6 +22,7 @@ import time
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from sonantica_core.fastpath.heads import NEED_MORE, NOT_OURS, RequestHead, read_head
 from sonantica_core.http.errors import error_response
@@ -33,7 +35,7 @@ log = logging.getLogger("sonantica.web")
 
 #: Unread bytes kept while a response is being sent before reading pauses.
 MAX_BUFFERED = 64 * 1024
-_ASGI = {"version": "3.0", "spec_version": "2.3"}
+_ASGI = {"version": "3.0", "spec_version": "2.1"}
 _REQUEST = {"type": "http.request", "body": b"", "more_body": False}
 _DISCONNECT = {"type": "http.disconnect"}
 _NO_BODY_STATUSES = frozenset((204, 304))
@@ -150,27 +152,27 @@ class FastConnection(asyncio.Protocol):
             return
         assert isinstance(head, RequestHead)
         scope = self._scope(head)
-        if not self.door.takes(scope):
-            self._hand_off()
-            return
         del self.buffer[: head.length]
         self._cancel_idle()
         self.busy = self.loop.create_task(self._serve(head, scope))
 
     def _scope(self, head: RequestHead) -> dict[str, Any]:
+        """The request's ASGI scope, as Hypercorn would make it."""
+        raw_path = head.raw_path
         return {
             "type": "http",
             "asgi": _ASGI,
             "http_version": head.http_version,
             "method": head.method,
             "scheme": "http",
-            "path": head.raw_path.decode("ascii"),  # no percent-escapes: the head reader refuses them
-            "raw_path": head.raw_path,
+            "path": unquote(raw_path.decode("ascii")) if b"%" in raw_path else raw_path.decode("ascii"),
+            "raw_path": raw_path,
             "query_string": head.query_string,
-            "root_path": "",
+            "root_path": self.door.root_path,
             "headers": head.headers,
             "client": self.client,
             "server": self.server,
+            "state": {},
             "extensions": {},
         }
 
@@ -178,6 +180,7 @@ class FastConnection(asyncio.Protocol):
         self.served += 1
         keep_alive = head.keep_alive and self.served < self.door.max_requests and not self.door.draining
         exchange = _Exchange(self, head, keep_alive)
+        self.door.served += 1
         try:
             await self.door.app(scope, exchange.receive, exchange.send)
         except BaseException as exc:
@@ -375,7 +378,9 @@ class _Exchange:
         if conn.lost:
             return
         if isinstance(exc, Exception) and not isinstance(exc, OSError):
-            log.error("the stream fast path failed on %s %s", self.head.method, self.head.raw_path, exc_info=exc)
+            log.error("unhandled error on %s %s", self.head.method, self.head.raw_path.decode(), exc_info=exc)
+        if self.complete:
+            return  # the app answered (its error handler did), then raised: close after that answer
         if not self.started:
             response = error_response(500, "internal error; the server log has the details")
             self.started, self.pending = True, self._head(500, response.raw_headers)

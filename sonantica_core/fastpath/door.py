@@ -1,21 +1,23 @@
-"""The stream fast path in front of Hypercorn, and serving the web app with it.
+"""The fast path in front of Hypercorn, and serving the web app with it.
 
-Players seek with one short ranged request each, so the cost of one request decides
-how fast a seek answers. Under Hypercorn most of that cost is the server itself
-(h11's pure-Python parser, a task group and a stream per request): a request whose
-app does nothing still costs about as much as our whole stream endpoint. The fast
-path answers ``GET|HEAD /api/stream/{id}`` below that layer, straight from the
-socket, and leaves everything else to Hypercorn, untouched:
+Players seek with one short ranged request each, and clients page through the library
+with one GET after another, so the cost of one request decides how fast a seek or a
+page answers. Under Hypercorn much of that cost is the server itself (h11's
+pure-Python parser, a task group and a stream per request): a request whose app does
+nothing costs about as much as our whole stream endpoint. The fast path answers plain
+``GET`` and ``HEAD`` requests below that layer, straight from the socket, and leaves
+everything else (bodies, upgrades, anything unusual or malformed) to Hypercorn:
 
 * Hypercorn accepts connections through ``loop.create_server`` with a protocol
   factory; while :meth:`FastDoor.installed` is active, each new connection first meets
   a :class:`~.connection.FastConnection` instead, which holds Hypercorn's factory;
-* the fast connection answers the stream requests the app's express lane takes
-  (:mod:`sonantica_core.http.streamlane`: the same authentication, access log and
-  answers as through the whole stack); at the first request it does not answer, it
-  gives the connection, unread bytes included, to Hypercorn's protocol;
+* the fast connection runs the same ASGI app, with the scope Hypercorn would give it;
+  at the first request it does not take, it gives the connection, unread bytes
+  included, to Hypercorn's protocol;
 * on shutdown, idle fast connections close at once and busy ones after their
   response, within ``SHUTDOWN_GRACE``, while Hypercorn drains its own.
+
+``FAST_PATH=false`` leaves every request to Hypercorn.
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ log = logging.getLogger("sonantica.web")
 
 
 class FastDoor:
-    """The fast path of one web process for ``app`` (a :class:`~sonantica_core.app.SonanticaApp`)."""
+    """The fast path of one web process, in front of the ASGI ``app``."""
 
-    def __init__(self, app: Any, *, keep_alive_timeout: float, max_requests: int) -> None:
-        self.lane = app if callable(getattr(app, "stream_lane_takes", None)) else None
+    def __init__(self, app: Any, *, keep_alive_timeout: float, max_requests: int, root_path: str = "") -> None:
+        self.app = app
         self.keep_alive_timeout = keep_alive_timeout
         self.max_requests = max_requests
+        self.root_path = root_path
         self.connections: set[FastConnection] = set()
         self.servers: list[asyncio.AbstractServer] = []
         self.draining = False
@@ -48,16 +51,8 @@ class FastDoor:
 
     @property
     def enabled(self) -> bool:
-        """Whether the app has a stream lane to answer with (with extra middleware it has none)."""
-        return self.lane is not None and bool(self.lane.stream_lane_enabled) and not self.draining
-
-    def takes(self, scope: dict[str, Any]) -> bool:
-        return self.lane is not None and bool(self.lane.stream_lane_takes(scope))
-
-    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        assert self.lane is not None
-        self.served += 1
-        await self.lane.serve_stream_lane(scope, receive, send)
+        """Whether new connections meet the fast path (not once shutdown has begun)."""
+        return not self.draining
 
     def protocol_factory(self, fallback: Callable[[], asyncio.BaseProtocol]) -> Callable[[], asyncio.Protocol]:
         """A factory of fast connections that hand off to ``fallback``'s protocols."""
@@ -118,12 +113,15 @@ async def serve_web(
     """Serve ``app`` with Hypercorn and the stream fast path in front, until ``shutdown_trigger`` returns.
 
     ``door`` defaults to one made from ``config``'s keep-alive settings (none with
-    ``STREAM_FAST_PATH=false``: Hypercorn answers everything)."""
+    ``FAST_PATH=false``: Hypercorn answers everything)."""
     from hypercorn.asyncio import serve as hypercorn_serve
 
-    if door is None and app.state.core.settings.stream_fast_path:
+    if door is None and app.state.core.settings.fast_path:
         door = FastDoor(
-            app, keep_alive_timeout=config.keep_alive_timeout, max_requests=config.keep_alive_max_requests
+            app,
+            keep_alive_timeout=config.keep_alive_timeout,
+            max_requests=config.keep_alive_max_requests,
+            root_path=config.root_path,
         )
     draining: list[asyncio.Task[None]] = []
 

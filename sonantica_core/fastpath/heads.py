@@ -1,7 +1,8 @@
-"""A strict reader of the request heads the stream fast path answers itself.
+"""A strict reader of the request heads the fast path answers itself.
 
-It accepts a deliberately narrow subset of HTTP/1.1 (RFC 9112): ``GET`` or ``HEAD`` of
-``/api/stream/{id}`` in origin form, HTTP/1.1 with exactly one ``Host`` or HTTP/1.0,
+It accepts a deliberately narrow subset of HTTP/1.1 (RFC 9112): ``GET`` or ``HEAD`` of a
+path in origin form (unreserved and sub-delimiter characters, ``:@/`` and percent-escapes;
+any visible query but ``#``), HTTP/1.1 with exactly one ``Host`` or HTTP/1.0,
 header fields that are plain ``token: value`` lines, and nothing that announces a
 body or a protocol switch (``Content-Length``, ``Transfer-Encoding``, ``Expect``,
 ``Upgrade``). Anything else, valid or not, is :data:`NOT_OURS`: the connection goes
@@ -20,7 +21,7 @@ from typing import Final
 MAX_HEAD: Final = 16 * 1024
 
 _REQUEST_LINE = re.compile(
-    rb"(GET|HEAD) (/api/stream/[0-9A-Za-z._~!$&'()*+,;=:@-]+)(?:\?([\x21-\x22\x24-\x7e]*))? HTTP/1\.([01])"
+    rb"(GET|HEAD) (/[0-9A-Za-z._~!$&'()*+,;=:@%/-]*)(?:\?([\x21-\x22\x24-\x7e]*))? HTTP/1\.([01])"
 )
 _VISIBLE = rb"[\x21-\x7e\x80-\xff]"
 _FIELD_LINE = re.compile(

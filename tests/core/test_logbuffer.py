@@ -24,7 +24,10 @@ def test_lines_wait_for_a_full_buffer() -> None:
     logger.info("first line")
     logger.info("second line")
     assert stream.getvalue() == ""
-    logger.info("x" * 120)
+    logger.info("x" * 120)  # the buffer is full: the flusher thread writes it, soon
+    deadline = time.monotonic() + 5
+    while not stream.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert stream.getvalue() == "first line\nsecond line\n" + "x" * 120 + "\n"
     handler.close()
 
@@ -93,3 +96,28 @@ def test_a_direct_line_follows_a_formatter_set_later() -> None:
     handler.flush()
     assert stream.getvalue() == "INFO hello\n"
     handler.close()
+
+
+def test_a_slow_disk_never_holds_up_the_thread_that_logs() -> None:
+    import threading
+
+    release = threading.Event()
+    written: list[str] = []
+
+    class SlowStream(io.StringIO):
+        def write(self, text: str) -> int:
+            release.wait(10)  # a disk that takes its time
+            written.append(text)
+            return len(text)
+
+    handler = BufferedLineHandler(SlowStream(), size=100, interval=60)
+    logger = _logger(handler, "sonantica.test.buffer-slow")
+    logger.info("x" * 120)  # full: the flusher takes it and is stuck writing
+    time.sleep(0.2)
+    started = time.monotonic()
+    for n in range(3):
+        logger.info(f"line {n}")
+    assert time.monotonic() - started < 1.0
+    release.set()
+    handler.close()
+    assert "".join(written) == "x" * 120 + "\nline 0\nline 1\nline 2\n"
