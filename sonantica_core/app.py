@@ -23,6 +23,7 @@ from sonantica_core.context import CoreContext
 from sonantica_core.http.access import AuthMiddleware, start_access_services
 from sonantica_core.http.accesslog import AccessLogMiddleware
 from sonantica_core.http.errors import EXCEPTION_HANDLERS
+from sonantica_core.http.router import use_memo_router
 from sonantica_core.http.streamlane import lane_applies, serve_stream
 from sonantica_core.tasks.registry import set_context
 
@@ -66,6 +67,7 @@ class SonanticaApp(Starlette):
 
     def __init__(self, *args: Any, lane: bool, cors: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        use_memo_router(self.router)
         self._lane = lane
         self._cors = cors
 

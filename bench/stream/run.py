@@ -427,9 +427,9 @@ def real_server(
             library = login(server, names)
             ranged = [paths[n] for n in names if n != WHOLE]
             sizes = [files[n] for n in names if n != WHOLE]
-            # a fresh server answers its first seconds of load slower (caches, allocator, branch
-            # history): warm it as the idle measurement was, before the workers get busy
-            wrk(server.url, ranged, sizes, 1024, 50, 3.0, work, library.headers)
+            # a fresh server answers its first seconds of load slower (p99 ~10x for about 8 s,
+            # with or without busy workers): warm it, as the idle measurement was, before measuring
+            wrk(server.url, ranged, sizes, 1024, 50, 8.0, work, library.headers)
             warm = wait_workers_busy(server)
             procs = server.task_workers()
             before, started = cpu_seconds(procs), time.monotonic()

@@ -152,12 +152,38 @@ def resolve_access(routes: list[BaseRoute], scope: Scope) -> tuple[Access, Verif
     return found[0] or Access.USER, found[1], found[2]
 
 
+class _AccessMemo:
+    """:func:`resolve_access` answers of one routes list by (type, method, root path, path): the
+    search tries each route's pattern in turn, and clients ask for the same paths again and again."""
+
+    SIZE = 4096
+
+    def __init__(self) -> None:
+        self.routes_id = 0
+        self.count = -1
+        self.answers: dict[tuple[Any, ...], tuple[Access, Verifier | None, dict[str, Any]] | None] = {}
+
+    def resolve(self, routes: list[BaseRoute], scope: Scope) -> tuple[Access, Verifier | None, dict[str, Any]] | None:
+        if self.routes_id != id(routes) or self.count != len(routes):  # another app, or routes added
+            self.routes_id, self.count, self.answers = id(routes), len(routes), {}
+        key = (scope["type"], scope.get("method"), scope.get("root_path", ""), scope["path"])
+        try:
+            found = self.answers[key]
+        except KeyError:
+            found = resolve_access(routes, scope)
+            if len(self.answers) >= self.SIZE:
+                del self.answers[next(iter(self.answers))]
+            self.answers[key] = found
+        return None if found is None else (found[0], found[1], dict(found[2]))
+
+
 class AuthMiddleware:
     """Authenticate every HTTP and WebSocket request and enforce the route's :class:`Access`."""
 
     def __init__(self, app: ASGIApp, ctx: CoreContext) -> None:
         self.app = app
         self.ctx = ctx
+        self._access = _AccessMemo()
         get_auth_state(ctx)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -165,7 +191,7 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         router = scope["app"].router
-        found = resolve_access(router.routes, scope)
+        found = self._access.resolve(router.routes, scope)
         scope["user"] = _ANONYMOUS
         scope["auth"] = _NO_CREDENTIALS
         if found is None:  # no such route: the router answers 404

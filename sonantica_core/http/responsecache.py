@@ -65,6 +65,9 @@ class ResponseCache:
         #: Called with no argument each time the cache is dropped (other derived caches).
         self.on_clear: list[Callable[[], None]] = []
         self.hits = self.misses = 0
+        #: (generation, key) → the answer being computed for it, shared by those asking meanwhile
+        #: (a page every client asks for at once after a change is computed once).
+        self.in_flight: dict[tuple[int, str], asyncio.Future[tuple[bytes, dict[str, str]] | None]] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -167,11 +170,25 @@ async def bump_library_generation(ctx: CoreContext) -> int | None:
     return generation
 
 
+_KEYS: dict[tuple[str, str, bytes], str] = {}
+_KEYS_SIZE = 4096
+
+
 def cache_key(request: Request) -> str:
-    """Path plus the query string, parameters sorted by name (a name's values keep their order)."""
-    items = sorted(request.query_params.multi_items(), key=lambda item: item[0])
-    query = urlencode(items)
-    return f"{request.url.path}?{query}" if query else request.url.path
+    """Path plus the query string, parameters sorted by name (a name's values keep their order).
+
+    Remembered for the last few thousand distinct requests: clients repeat their URLs."""
+    scope = request.scope
+    raw = (scope.get("root_path", ""), scope["path"], scope.get("query_string", b""))
+    key = _KEYS.get(raw)
+    if key is None:
+        items = sorted(request.query_params.multi_items(), key=lambda item: item[0])
+        query = urlencode(items)
+        key = f"{request.url.path}?{query}" if query else request.url.path
+        if len(_KEYS) >= _KEYS_SIZE:
+            del _KEYS[next(iter(_KEYS))]
+        _KEYS[raw] = key
+    return key
 
 
 def make_etag(generation: int, key: str) -> str:
@@ -216,12 +233,27 @@ def cached(endpoint: Endpoint) -> Endpoint:
             return _answer(request, entry[0], entry[1], etag)
         if _matches(request, etag):
             return Response(status_code=304, headers={"ETag": etag, "Cache-Control": CACHE_CONTROL})
+        flight = (generation, key)
+        computing = cache.in_flight.get(flight)
+        if computing is not None:  # the same answer is being computed: share it
+            shared = await asyncio.shield(computing)
+            if shared is not None:
+                cache.hits += 1
+                return _answer(request, shared[0], shared[1], etag)
+            return await endpoint(request)  # not cacheable after all (an error, say): our own answer
         cache.misses += 1
-        response = await endpoint(request)
-        if response.status_code != 200:
-            return response
-        body = bytes(response.body)
-        headers = {name: value for name, value in response.headers.items() if name in _KEPT_HEADERS}
+        computing = cache.in_flight[flight] = asyncio.get_running_loop().create_future()
+        outcome: tuple[bytes, dict[str, str]] | None = None
+        try:
+            response = await endpoint(request)
+            if response.status_code != 200:
+                return response
+            body = bytes(response.body)
+            headers = {name: value for name, value in response.headers.items() if name in _KEPT_HEADERS}
+            outcome = (body, headers)
+        finally:
+            del cache.in_flight[flight]
+            computing.set_result(outcome)
         cache.put(key, generation, body, headers, etag)
         return _answer(request, body, headers, etag)
 

@@ -142,3 +142,28 @@ def test_bounded_by_bytes() -> None:
         cache.put(f"/k{i}", 1, b"x" * 100, {}, f'"1-{i}"')
     assert cache.size <= 800 and len(cache) == 8
     assert cache.get("/k0") is None and cache.get("/k9") is not None
+
+
+async def test_concurrent_misses_of_one_page_compute_it_once(api: Any, core: Any, library: Library) -> None:
+    import asyncio
+
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM tracks" in statement:
+            statements.append(statement)
+
+    await bump_library_generation(core)  # nothing cached
+    event.listen(core.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        answers = await asyncio.gather(*(api.get(TRACKS) for _ in range(8)))
+    finally:
+        event.remove(core.engine.sync_engine, "before_cursor_execute", count)
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    alone = await asyncio.gather(api.get(TRACKS))
+    assert alone[0].content == answers[0].content
+    assert 1 <= len(statements) <= 3, statements  # one computation's queries, not eight
+    assert not get_response_cache(core).in_flight
