@@ -415,8 +415,11 @@ async def main() -> None:
 
 Run: `{" ".join([Path(sys.executable).name, "bench/api/run.py", *sys.argv[1:]])}` on {time.strftime("%Y-%m-%d")},
 {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs ({platform.machine()}),
-embedded PostgreSQL 16 and Redis, Hypercorn with one web process, all on one machine — the load
-generators too, and other work was running on it (see the HTTP floor).
+embedded PostgreSQL 16 and Redis, one web process as `sonantica serve` runs it by default (uvloop, the
+fast path in front of Hypercorn), all on one machine — the load generators too (see the HTTP floor).
+Each scenario repeats its URLs, so after the first round the API answers from its per-process response
+cache (as it does for clients paging through the same library); the SQL columns are what an answer
+costs when it is not cached (after a library change), measured at the database.
 
 Library: {args.tracks:,} tracks, {args.albums:,} albums, {args.artists:,} artists (synthetic; names in English,
 accented European languages, Japanese and Russian), written in {loaded:.0f} s with COPY (triggers and generated
