@@ -130,6 +130,9 @@ def hypercorn_config(settings: Settings, sock: socket.socket) -> HypercornConfig
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")
     config.keep_alive_timeout = 30
+    # Connections the kernel may hold before they are accepted: Hypercorn's 100 overflows when a
+    # few hundred players connect at once (their handshakes are then retried a second later).
+    config.backlog = 1024
     return config
 
 
