@@ -7,6 +7,7 @@ Everything listens on 127.0.0.1 and is driven by ``wrk`` (needs ``nginx`` and ``
   a) random 64 KiB ranges over many 5-50 MB files, req/s        (-c 50)
   b) whole 40 MB file downloads, MB/s                           (-c 4)
   c) latency of 1 KiB ranges (≈ time to first byte), p50 / p99  (-c 50 and -c 200)
+     (at 200, also one more connection timing its own sequential requests: the probe)
   d) p99 of c) at 50 connections while two nice-19 CPU burners busy both cores, over idle
   d') the same with the burners in the SCHED_IDLE class (chrt -i 0) instead of nice 19
   d'') real server only: c) at 50 connections while its own task workers analyse a backlog
@@ -171,6 +172,7 @@ def wrk(
     duration: float,
     workdir: Path,
     headers: dict[str, str] | None = None,
+    with_probe: bool = False,
 ) -> dict:
     script = workdir / "bench.lua"
     script.write_text(
@@ -183,6 +185,7 @@ def wrk(
         }
     )
     cmd = ["wrk", "-t", "2", "-c", str(conns), "-d", f"{duration:g}s", "--timeout", "10s", "-s", str(script), url]
+    probe = Probe(url, paths[0], headers or {}, duration) if with_probe else None
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode:
         raise RuntimeError(f"wrk failed: {proc.stderr or proc.stdout}")
@@ -192,7 +195,55 @@ def wrk(
     secs = r["duration_us"] / 1e6
     r["rps"] = r["requests"] / secs
     r["mbps"] = r["bytes"] / secs / 1e6
+    if probe is not None:
+        r.update(probe.result())
     return r
+
+
+class Probe:
+    """One more connection during a wrk run, timing its own sequential 1 KiB ranged requests.
+
+    On 2 cores, wrk's latency at many connections includes wrk's own lateness (its threads
+    share the cores with the server); the probe sees what one more player would see."""
+
+    def __init__(self, url: str, path: str, headers: dict[str, str], duration: float) -> None:
+        import threading
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.address = (parts.hostname or "127.0.0.1", parts.port or 80)
+        extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.request = f"GET {path} HTTP/1.1\r\nHost: bench\r\nRange: bytes=0-1023\r\n{extra}\r\n".encode()
+        self.duration = duration
+        self.latencies: list[float] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        time.sleep(min(1.0, self.duration / 4))  # once wrk's connections are up
+        end = time.monotonic() + self.duration * 0.6
+        with socket.create_connection(self.address) as sock:
+            while time.monotonic() < end:
+                started = time.perf_counter()
+                sock.sendall(self.request)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += sock.recv(65536)
+                head, _, body = data.partition(b"\r\n\r\n")
+                fields = (line.partition(b":") for line in head.split(b"\r\n")[1:])
+                length = next(int(v) for k, _, v in fields if k.strip().lower() == b"content-length")
+                while len(body) < length:
+                    body += sock.recv(65536)
+                self.latencies.append(time.perf_counter() - started)
+
+    def result(self) -> dict:
+        self.thread.join()
+        values = sorted(self.latencies) or [0.0]
+        return {
+            "probe_n": len(self.latencies),
+            "probe_p50_us": values[len(values) // 2] * 1e6,
+            "probe_p99_us": values[min(len(values) - 1, int(len(values) * 0.99))] * 1e6,
+        }
 
 
 def check(url: str, path: str, expect_status: int, expect_len: int, headers: dict[str, str] | None = None) -> None:
@@ -235,14 +286,14 @@ def scenarios(
     sizes = [files[n] for n in names]
     res: dict[str, dict] = {}
 
-    def run(span: int, conns: int, urls: list[str] = ranged, lengths: list[int] = sizes) -> dict:
-        return wrk(base, urls, lengths, span, conns, duration, workdir, headers)
+    def run(span: int, conns: int, urls: list[str] = ranged, lengths: list[int] = sizes, probe: bool = False) -> dict:
+        return wrk(base, urls, lengths, span, conns, duration, workdir, headers, with_probe=probe)
 
     res["a"] = run(65536, 50)
     res["b"] = run(0, 4, [paths[WHOLE]], [files[WHOLE]])
     if full:
         res["c50"] = run(1024, 50)
-        res["c200"] = run(1024, 200)
+        res["c200"] = run(1024, 200, probe=True)
         with cpu_burners():
             res["d"] = run(1024, 50)
         if shutil.which("chrt"):
@@ -269,6 +320,9 @@ def summarize(name: str, r: dict) -> str:
     if "c50" in r:
         parts.append(f"c50 p50/p99 {r['c50']['p50_us'] / 1000:.2f}/{r['c50']['p99_us'] / 1000:.2f} ms")
         parts.append(f"c200 p50/p99 {r['c200']['p50_us'] / 1000:.2f}/{r['c200']['p99_us'] / 1000:.2f} ms")
+        if "probe_p99_us" in r["c200"]:
+            c = r["c200"]
+            parts.append(f"(probe {c['probe_p50_us'] / 1000:.2f}/{c['probe_p99_us'] / 1000:.2f} ms)")
         parts.append(f"busy p99 {r['d']['p99_us'] / 1000:.2f} ms")
     return f"{name:32s} " + "  ".join(parts)
 
@@ -292,6 +346,16 @@ def targets(results: dict, name: str, title: str) -> list[str]:
         ("c) p99 at 200 conns ≤ 10× nginx", b["c200"]["p99_us"] / ng["c200"]["p99_us"], 10, False),
         ("d) busy (nice 19) p99 / idle p99 ≤ 1.2", b["d"]["p99_us"] / b["c50"]["p99_us"], 1.2, False),
     ]
+    if "probe_p99_us" in b["c200"] and ng["c200"].get("probe_p99_us"):
+        for stat in ("p50", "p99"):
+            rows.append(
+                (
+                    f"c) {stat} at 200 conns, one more connection's own requests (probe) ≤ 10× nginx's",
+                    b["c200"][f"probe_{stat}_us"] / ng["c200"][f"probe_{stat}_us"],
+                    10,
+                    False,
+                )
+            )
     if "d_idle" in b:
         rows.append(
             ("d') busy (SCHED_IDLE) p99 / idle p99 ≤ 1.2", b["d_idle"]["p99_us"] / b["c50"]["p99_us"], 1.2, False)
