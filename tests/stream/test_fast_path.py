@@ -374,3 +374,34 @@ async def test_a_header_with_a_line_break_never_reaches_the_wire(serve, core, us
         answers = await exchange(served, request(f"/api/stream/{song_id}", user_headers))
     assert answers[0][0] == 500 and "set-cookie" not in answers[0][1]
     assert "line break" in caplog.text
+
+
+async def test_fast_path_off_leaves_every_request_to_hypercorn(make_settings, media, user_headers, song_id) -> None:
+    from sonantica_core.context import open_context
+
+    settings = make_settings(MEDIA_PATH=f"music={media.root}", FAST_PATH="false")
+    assert settings.fast_path is False
+    ctx = await open_context(
+        settings, secret_key=settings.secret_key, postgres_url=settings.postgres_url, redis_url=settings.redis_url
+    )
+    try:
+        app = build_app_for_context(ctx)
+        sock = _listening_socket()
+        port = sock.getsockname()[1]
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve_web(app, hypercorn_config(settings, sock), stop.wait))
+        for _ in range(200):
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.02)
+        writer.write(request(f"/api/stream/{song_id}", {**user_headers, "Range": "bytes=0-3"}))
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 206 \r\n")  # h11's status line, no reason phrase (ours: "Partial Content")
+        assert await reader.readexactly(4) == media.data[:4]
+        writer.close()
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    finally:
+        await ctx.close()
