@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from hypercorn.config import Config as HypercornConfig
 
+from sonantica_core.fastpath.accept import accepting_eagerly, replaced_create_server
 from sonantica_core.fastpath.connection import FastConnection
 
 log = logging.getLogger("sonantica.web")
@@ -71,16 +73,10 @@ class FastDoor:
             self.servers.append(server)
             return server
 
-        try:
-            loop.create_server = create_fronted_server  # type: ignore[method-assign]
-        except AttributeError:  # an event loop that takes no attributes: no fast path
-            log.warning("the stream fast path is off: this event loop cannot take it")
+        with replaced_create_server(loop, create_fronted_server) as replaced:
+            if not replaced:  # an event loop that takes no attributes: no fast path
+                log.warning("the stream fast path is off: this event loop cannot take it")
             yield
-            return
-        try:
-            yield
-        finally:
-            del loop.create_server
 
     async def drain(self, timeout: float) -> None:
         """Stop taking connections; close fast ones when idle; after ``timeout``, cut the rest."""
@@ -95,6 +91,23 @@ class FastDoor:
             await asyncio.sleep(0.05)
         for connection in list(self.connections):
             connection.abort()
+
+
+_heap_settled = False
+
+
+def settle_heap() -> None:
+    """Collect, then move every object alive to the permanent generation (``gc.freeze``).
+
+    Called once the app has started: what startup built (modules, routes, plugins,
+    pools) lives as long as the process, and a full collection no longer walks it.
+    A web process otherwise pauses ~100 ms every few seconds under load for full
+    collections that find nothing, which is its slowest response."""
+    global _heap_settled
+    if not _heap_settled:
+        _heap_settled = True
+        gc.collect()
+        gc.freeze()
 
 
 def web_server_config(config: HypercornConfig) -> HypercornConfig:
@@ -129,10 +142,12 @@ async def serve_web(
         await shutdown_trigger()
         draining.append(asyncio.create_task(door.drain(config.graceful_timeout)))
 
+    loop = asyncio.get_running_loop()
     if door is None:
-        await hypercorn_serve(app, web_server_config(config), shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+        with accepting_eagerly(loop, on_serving=settle_heap):
+            await hypercorn_serve(app, web_server_config(config), shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
         return
-    with door.installed(asyncio.get_running_loop()):
+    with accepting_eagerly(loop, on_serving=settle_heap), door.installed(loop):
         try:
             await hypercorn_serve(app, web_server_config(config), shutdown_trigger=trigger)  # type: ignore[arg-type]
         finally:
