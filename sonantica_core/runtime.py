@@ -132,6 +132,7 @@ class WorkerProcesses:
         for proc in self.processes:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
+                proc.send_signal(signal.SIGCONT)  # one paused for web traffic must run to stop
         for proc in self.processes:
             try:
                 proc.wait(timeout)

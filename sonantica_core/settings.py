@@ -206,6 +206,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "workers", "WORKERS", "Task workers that `serve` runs itself (embedded mode).", "1", _parse_count(0, 64)
     ),
     SettingSpec(
+        "workers_yield",
+        "WORKERS_YIELD",
+        "Pause those task workers while the web processes are busy, so background work never slows streaming.",
+        "true",
+        _parse_bool,
+    ),
+    SettingSpec(
         "web_workers",
         "WEB_WORKERS",
         "Web server processes sharing the port (SO_REUSEPORT); about one per core.",
@@ -268,6 +275,7 @@ class Settings:
     redis_url: str | None
     secret_key: str | None
     workers: int
+    workers_yield: bool
     web_workers: int
     plugins_file: Path
     log_level: str

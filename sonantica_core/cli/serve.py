@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import socket
 
@@ -123,6 +124,14 @@ async def _serve_web(
 
     await send(analysis_backlog)  # what a new analyzer (or version) has not analysed yet
     background = [asyncio.create_task(_supervise(workers, web, stop))]
+    if settings.workers_yield and workers.count:
+        from sonantica_core.yielding import WorkerYield
+
+        giving_way = WorkerYield(
+            web_pids=lambda: [os.getpid(), *(p.pid for p in web.processes if p.poll() is None)],
+            worker_pids=lambda: [p.pid for p in workers.processes if p.poll() is None],
+        )
+        background.append(asyncio.create_task(giving_way.run(stop)))
     if settings.watch:
         from sonantica_core.scanning.watch import watch_roots
 
