@@ -113,7 +113,9 @@ class WorkerProcesses:
         return subprocess.Popen(
             [sys.executable, "-m", "sonantica_core", "worker"],
             env=self.env,
-            preexec_fn=lower_priority(self.niceness),
+            # SIGKILL: a worker paused for web traffic (SIGSTOP, see sonantica_core.yielding)
+            # cannot act on SIGTERM, and must not outlive a serve that was killed.
+            preexec_fn=lower_priority(self.niceness, death_signal=signal.SIGKILL),
             start_new_session=True,
         )
 

@@ -9,8 +9,11 @@ to first byte of stream requests went from 6 to 9 ms on the benchmark machine, w
 the median did not move.
 
 So while the web processes are busy (together above :attr:`YieldPolicy.busy_cores` of CPU),
-``serve`` stops its task workers (``SIGSTOP``, children included) and continues them
-once the load has been gone for :attr:`YieldPolicy.calm` seconds. A worker is never held
+``serve`` stops its task workers (``SIGSTOP``) and continues them once the load has been
+gone for :attr:`YieldPolicy.calm` seconds. Only the workers themselves are stopped: the
+processes a scan reads with finish the batch in hand and then wait for the next one, and
+nothing but a worker can ever be left stopped (``serve`` gives its workers ``SIGKILL`` as
+parent-death signal, which ends even a stopped process, should ``serve`` itself be killed). A worker is never held
 longer than :attr:`YieldPolicy.max_pause` in one go: it then runs for
 :attr:`YieldPolicy.run_between` seconds, which keeps its tasks' heartbeats (a task without
 one is given to another worker) and keeps background work moving under constant load.
@@ -123,13 +126,8 @@ class WorkerYield:
         return total
 
     def pause(self) -> None:
-        """Stop every worker and its children."""
-        pids: list[int] = []
+        """Stop every worker."""
         for pid in self.worker_pids():
-            pids.append(pid)
-            with contextlib.suppress(psutil.Error):
-                pids.extend(child.pid for child in psutil.Process(pid).children(recursive=True))
-        for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGSTOP)
                 self.paused.append(pid)

@@ -24,7 +24,7 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
     return preexec
 
 
-def lower_priority(niceness: int = 10) -> Callable[[], None]:
+def lower_priority(niceness: int = 10, death_signal: int = signal.SIGTERM) -> Callable[[], None]:
     """A ``preexec_fn`` that combines :func:`die_with_parent` with the lowest CPU priority.
 
     Background workers run in the ``SCHED_IDLE`` class where Linux offers it: they
@@ -37,8 +37,10 @@ def lower_priority(niceness: int = 10) -> Callable[[], None]:
     the tasks inside it. So the group's own nice value is set to ``19`` as well;
     without it, two busy ``SCHED_IDLE`` workers kept the web process waiting for a
     CPU a third of the time (bench/stream, d'').
+
+    ``death_signal`` is what the child gets when its parent dies (see :func:`die_with_parent`).
     """
-    parent_death = die_with_parent()
+    parent_death = die_with_parent(death_signal)
 
     def preexec() -> None:
         import os

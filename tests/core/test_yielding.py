@@ -63,7 +63,8 @@ def _wait_for_child(proc: subprocess.Popen[bytes]) -> psutil.Process:
     raise AssertionError("the worker's child did not start")
 
 
-async def test_workers_and_their_children_stop_while_the_web_is_busy_and_continue_after() -> None:
+async def test_workers_stop_while_the_web_is_busy_and_continue_after() -> None:
+    """Only the worker is stopped: its children (a scan's readers) are never left stopped."""
     worker = _spinner()
     web = subprocess.Popen([sys.executable, "-c", "import time\nwhile True: pass"])
     web_busy = True
@@ -82,11 +83,11 @@ async def test_workers_and_their_children_stop_while_the_web_is_busy_and_continu
                 break
         assert giving_way.paused, "a busy web process pauses the workers"
         await asyncio.sleep(0.2)
-        statuses = {psutil.Process(worker.pid).status(), child.status()}
-        assert statuses == {psutil.STATUS_STOPPED}
-        frozen = _cpu(child)
+        assert psutil.Process(worker.pid).status() == psutil.STATUS_STOPPED
+        assert child.status() != psutil.STATUS_STOPPED
+        frozen = _cpu(psutil.Process(worker.pid))
         await asyncio.sleep(0.3)
-        assert _cpu(child) == pytest.approx(frozen, abs=0.02)
+        assert _cpu(psutil.Process(worker.pid)) == pytest.approx(frozen, abs=0.02)
 
         web.kill()
         web.wait()
@@ -96,7 +97,7 @@ async def test_workers_and_their_children_stop_while_the_web_is_busy_and_continu
             if not giving_way.paused:
                 break
         assert not giving_way.paused
-        assert child.status() != psutil.STATUS_STOPPED
+        assert psutil.Process(worker.pid).status() != psutil.STATUS_STOPPED
         stop.set()
         await task
         assert giving_way.pauses == 1
@@ -128,6 +129,35 @@ async def test_stopping_the_yield_always_leaves_workers_running() -> None:
         for proc in (worker, web):
             proc.kill()
             proc.wait()
+
+
+def test_a_paused_worker_does_not_outlive_a_killed_serve() -> None:
+    """A worker stopped for web traffic cannot act on SIGTERM: its parent-death signal is SIGKILL."""
+    code = (
+        "import signal, subprocess, sys, time\n"
+        "from sonantica_core.embedded.process import lower_priority\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time\\nwhile True: time.sleep(1)'],\n"
+        "                         preexec_fn=lower_priority(death_signal=signal.SIGKILL), start_new_session=True)\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    serve = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        worker = psutil.Process(int(serve.stdout.readline()))  # type: ignore[union-attr]
+        worker.suspend()
+        for _ in range(100):
+            if worker.status() == psutil.STATUS_STOPPED:
+                break
+            time.sleep(0.01)
+        assert worker.status() == psutil.STATUS_STOPPED
+        serve.kill()
+        serve.wait()
+        gone, _ = psutil.wait_procs([worker], timeout=10)
+        assert gone, "the stopped worker was left behind"
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
 
 
 def test_workers_yield_is_a_setting_on_by_default() -> None:
