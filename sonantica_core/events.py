@@ -25,7 +25,7 @@ CHANNEL = "sonantica:events"
 def encode_event(event: Event | dict[str, Any]) -> str:
     """Serialise an event (a contract dataclass or a plain dict with ``type``)."""
     if dataclasses.is_dataclass(event):
-        payload = dataclasses.asdict(event)
+        payload = _fields(event)  # nested dataclasses go through _json_default (asdict deep-copies every list)
     else:
         payload = dict(event)
         payload.setdefault("at", dt.datetime.now(dt.UTC))
@@ -34,7 +34,14 @@ def encode_event(event: Event | dict[str, Any]) -> str:
     return json.dumps(payload, default=_json_default, separators=(",", ":"))
 
 
+def _fields(value: Any) -> dict[str, Any]:
+    """A dataclass instance's fields, one level deep."""
+    return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+
+
 def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _fields(value)
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, (set, frozenset, tuple)):
