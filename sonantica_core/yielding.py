@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -91,26 +92,32 @@ class YieldState:
 
 
 class WorkerYield:
-    """Pauses the processes of ``worker_pids()`` while those of ``web_pids()`` are busy."""
+    """Pauses the processes of ``workers()`` while those of ``web_pids()`` are busy.
+
+    ``workers()`` gives the worker processes as :class:`subprocess.Popen` objects: a signal
+    goes only to one not yet reaped, so never to a recycled pid. Workers started during a
+    pause are paused too."""
 
     def __init__(
         self,
         web_pids: Callable[[], Iterable[int]],
-        worker_pids: Callable[[], Iterable[int]],
+        workers: Callable[[], Iterable[subprocess.Popen[bytes]]],
         policy: YieldPolicy | None = None,
     ) -> None:
         self.web_pids = web_pids
-        self.worker_pids = worker_pids
+        self.workers = workers
         self.state = YieldState(policy or YieldPolicy())
-        self.paused: list[int] = []
+        self.paused = False
         #: How many times workers were paused (for logs and tests).
         self.pauses = 0
         self._processes: dict[int, psutil.Process] = {}
+        self._cpu: dict[int, float] = {}
 
-    def web_cpu_seconds(self) -> float:
-        """CPU time used so far by the web processes alive now."""
-        total = 0.0
+    def web_cpu_delta(self) -> float:
+        """CPU seconds the web processes used since the last call (a new process counts from now)."""
+        used = 0.0
         pids = set(self.web_pids())
+        seen: dict[int, float] = {}
         for pid in pids:
             process = self._processes.get(pid)
             try:
@@ -120,43 +127,49 @@ class WorkerYield:
             except psutil.Error:
                 self._processes.pop(pid, None)
                 continue
-            total += times.user + times.system
+            seen[pid] = times.user + times.system
+            if pid in self._cpu:
+                used += max(0.0, seen[pid] - self._cpu[pid])
         for gone in set(self._processes) - pids:
             del self._processes[gone]
-        return total
+        self._cpu = seen
+        return used
+
+    def _signal(self, sig: int) -> None:
+        for worker in self.workers():
+            try:
+                worker.send_signal(sig)  # does nothing once the process is reaped
+            except OSError as exc:
+                log.debug("could not signal task worker %s: %s", worker.pid, exc)
 
     def pause(self) -> None:
         """Stop every worker."""
-        for pid in self.worker_pids():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGSTOP)
-                self.paused.append(pid)
+        self._signal(signal.SIGSTOP)
+        self.paused = True
         self.pauses += 1
 
     def hold(self) -> None:
-        """Stop the paused processes again (one continued by someone else stays paused)."""
-        for pid in self.paused:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGSTOP)
+        """Stop the workers again: one continued by someone else, or started since, stays paused."""
+        self._signal(signal.SIGSTOP)
 
     def resume(self) -> None:
-        """Continue every process :meth:`pause` stopped."""
-        for pid in self.paused:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
-        self.paused.clear()
+        """Continue every worker."""
+        if self.paused:
+            self._signal(signal.SIGCONT)
+        self.paused = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sample and decide every interval until ``stop`` is set; workers always end up running."""
         policy = self.state.policy
-        previous, since = self.web_cpu_seconds(), time.monotonic()
+        self.web_cpu_delta()
+        since = time.monotonic()
         try:
             while not stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), policy.interval)
-                now, used = time.monotonic(), self.web_cpu_seconds()
-                cores = (used - previous) / max(now - since, 1e-3)
-                previous, since = used, now
+                now, used = time.monotonic(), self.web_cpu_delta()
+                cores = used / max(now - since, 1e-3)
+                since = now
                 decision = self.state.observe(now, cores >= policy.busy_cores)
                 if decision == Decision.PAUSE:
                     self.pause()
@@ -168,3 +181,16 @@ class WorkerYield:
             self.resume()
             if self.pauses:
                 log.debug("task workers gave way to web traffic %d times", self.pauses)
+
+
+def policy_for(redelivery_seconds: float) -> YieldPolicy:
+    """The default policy, with pauses short enough that no running task is given to another
+    worker: a task's heartbeat comes every third of ``redelivery_seconds``."""
+    default = YieldPolicy()
+    return dataclasses.replace(default, max_pause=min(default.max_pause, redelivery_seconds / 4))
+
+
+def log_failure(task: asyncio.Task[None]) -> None:
+    """Done-callback: a yielding task that failed is logged (it runs unawaited beside the server)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("task workers stopped giving way to web traffic", exc_info=task.exception())

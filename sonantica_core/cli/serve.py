@@ -125,13 +125,15 @@ async def _serve_web(
     await send(analysis_backlog)  # what a new analyzer (or version) has not analysed yet
     background = [asyncio.create_task(_supervise(workers, web, stop))]
     if settings.workers_yield and workers.count:
-        from sonantica_core.yielding import WorkerYield
+        from sonantica_core.yielding import WorkerYield, log_failure, policy_for
 
         giving_way = WorkerYield(
             web_pids=lambda: [os.getpid(), *(p.pid for p in web.processes if p.poll() is None)],
-            worker_pids=lambda: [p.pid for p in workers.processes if p.poll() is None],
+            workers=lambda: list(workers.processes),
+            policy=policy_for(settings.task_redelivery_seconds),
         )
         background.append(asyncio.create_task(giving_way.run(stop)))
+        background[-1].add_done_callback(log_failure)
     if settings.watch:
         from sonantica_core.scanning.watch import watch_roots
 

@@ -23,14 +23,22 @@ import contextlib
 import errno
 import logging
 import socket
+from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 log = logging.getLogger("sonantica.web")
 
-#: Errors of ``accept`` that mean "out of resources": accepting pauses a moment instead of spinning.
-_RESOURCE_ERRORS = frozenset((errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM))
-#: Seconds accepting pauses after running out of file descriptors or memory.
+#: Errors of ``accept`` that belong to one connection (Linux reports the client's pending network
+#: errors there): that connection is skipped, the rest of the queue is still taken.
+_CONNECTION_ERRORS = frozenset(
+    getattr(errno, name)
+    for name in ("ECONNABORTED", "EPROTO", "ENETDOWN", "ENETUNREACH", "EHOSTDOWN", "EHOSTUNREACH", "ENONET",
+                 "EOPNOTSUPP", "EPERM", "ETIMEDOUT")
+    if hasattr(errno, name)
+)
+#: Seconds accepting pauses after any other error (out of file descriptors or memory, above
+#: all), instead of failing again at every turn of the loop.
 RESOURCE_PAUSE = 1.0
 
 
@@ -46,6 +54,7 @@ class EagerServer(asyncio.AbstractServer):
     ) -> None:
         self._loop = loop
         self._sock: socket.socket | None = sock
+        self._fd = sock.fileno()
         self._protocol_factory = protocol_factory
         self._backlog = max(1, backlog)
         self._accepting = False
@@ -61,18 +70,23 @@ class EagerServer(asyncio.AbstractServer):
         return self._accepting
 
     @property
-    def sockets(self) -> tuple[socket.socket, ...]:
-        return () if self._sock is None else (self._sock,)
+    def sockets(self) -> tuple[Any, ...]:
+        """The listening socket, wrapped as the standard library's servers give it (closing
+        it behind the loop's back is refused)."""
+        return () if self._sock is None else (TransportSocket(self._sock),)
 
     async def start_serving(self) -> None:
         self.start()
 
     async def serve_forever(self) -> None:
+        if self._sock is None:
+            raise RuntimeError("the server is closed")
         self.start()
-        with contextlib.suppress(asyncio.CancelledError):
+        try:
             await self._loop.create_future()
-        self.close()
-        await self.wait_closed()
+        finally:
+            self.close()
+            await self.wait_closed()
 
     def close(self) -> None:
         """Stop accepting and close the listening socket; open connections are left alone."""
@@ -97,12 +111,12 @@ class EagerServer(asyncio.AbstractServer):
             return
         self._sock.setblocking(False)
         self._sock.listen(self._backlog)
-        self._loop.add_reader(self._sock.fileno(), self._accept_waiting)
+        self._loop.add_reader(self._fd, self._accept_waiting)
         self._accepting = True
 
     def _stop_accepting(self) -> None:
-        if self._accepting and self._sock is not None:
-            self._loop.remove_reader(self._sock.fileno())
+        if self._accepting:
+            self._loop.remove_reader(self._fd)
         self._accepting = False
 
     def _accept_waiting(self) -> None:
@@ -115,15 +129,13 @@ class EagerServer(asyncio.AbstractServer):
                 conn, _ = sock.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except ConnectionAbortedError:
-                continue  # the client gave up while it waited
             except OSError as exc:
-                if exc.errno in _RESOURCE_ERRORS:
-                    log.error("accepting connections paused for %.0f s: %s", RESOURCE_PAUSE, exc)
-                    self._stop_accepting()
-                    self._resume = self._loop.call_later(RESOURCE_PAUSE, self._resume_accepting)
-                else:
-                    log.error("accepting a connection failed: %s", exc)
+                if exc.errno in _CONNECTION_ERRORS:  # that client's problem (it gave up, its network)
+                    log.debug("a connection was lost before it was accepted: %s", exc)
+                    continue
+                log.error("accepting connections paused for %.0f s: %s", RESOURCE_PAUSE, exc)
+                self._stop_accepting()
+                self._resume = self._loop.call_later(RESOURCE_PAUSE, self._resume_accepting)
                 return
             self._connect(conn)
 
@@ -133,19 +145,20 @@ class EagerServer(asyncio.AbstractServer):
 
     def _connect(self, conn: socket.socket) -> None:
         conn.setblocking(False)
-        if conn.family in (socket.AF_INET, socket.AF_INET6):
-            with contextlib.suppress(OSError):
-                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         task = self._loop.create_task(self._attach(conn))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
     async def _attach(self, conn: socket.socket) -> None:
+        """Give ``conn`` to the loop (which sets TCP_NODELAY, as for its own servers)."""
         try:
             await self._loop.connect_accepted_socket(self._protocol_factory, sock=conn)  # type: ignore[arg-type]
-        except Exception as exc:  # the connection is lost, not the server
-            log.debug("an accepted connection could not be set up: %s", exc)
+        except BaseException as exc:  # the connection is lost, not the server (nor the loop's shutdown)
+            if not isinstance(exc, asyncio.CancelledError):
+                log.debug("an accepted connection could not be set up: %s", exc)
             conn.close()
+            if not isinstance(exc, Exception):
+                raise
 
 
 @contextlib.contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -70,7 +71,7 @@ def test_a_burst_of_connections_is_accepted_in_one_wake_up(loop_name: str) -> No
             client.setblocking(False)
             await loop.sock_sendall(client, b"ping")
             assert await asyncio.wait_for(loop.sock_recv(client, 4), 5) == b"ping"
-            client.close()
+        _close_all(*clients)
         server.close()
         await server.wait_closed()
 
@@ -128,25 +129,26 @@ def test_tls_and_host_port_servers_stay_the_loops_own(loop_name: str) -> None:
     run(loop_name, scenario)
 
 
-class _ExhaustedSocket:
-    """A listening socket whose ``accept`` fails as a process out of file descriptors does."""
+class _FailingSocket:
+    """A listening socket whose next ``accept`` calls fail with ``errors`` first."""
 
-    def __init__(self, real: socket.socket) -> None:
+    def __init__(self, real: socket.socket, *errors: int) -> None:
         self.real = real
-        self.failures = 1
+        self.errors = list(errors)
 
     def accept(self) -> tuple[socket.socket, Any]:
-        if self.failures:
-            self.failures -= 1
-            raise OSError(errno.EMFILE, "Too many open files")
+        if self.errors:
+            code = self.errors.pop(0)
+            raise OSError(code, os.strerror(code))
         return self.real.accept()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
 
+@pytest.mark.parametrize("loop_name", sorted(LOOPS))
 def test_running_out_of_file_descriptors_pauses_accepting_then_resumes(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    loop_name: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(accept, "RESOURCE_PAUSE", 0.05)
 
@@ -154,7 +156,7 @@ def test_running_out_of_file_descriptors_pauses_accepting_then_resumes(
         Echo.made = []
         loop = asyncio.get_running_loop()
         real = _bound()
-        server = EagerServer(loop, _ExhaustedSocket(real), Echo, backlog=8)  # type: ignore[arg-type]
+        server = EagerServer(loop, _FailingSocket(real, errno.EMFILE), Echo, backlog=8)  # type: ignore[arg-type]
         server.start()
         client = socket.create_connection(real.getsockname())
         for _ in range(100):
@@ -162,8 +164,57 @@ def test_running_out_of_file_descriptors_pauses_accepting_then_resumes(
             if Echo.made:
                 break
         assert len(Echo.made) == 1, "the connection is accepted once accepting resumes"
-        client.close()
+        _close_all(client)
         server.close()
 
-    run("asyncio", scenario)
+    run(loop_name, scenario)
     assert "accepting connections paused" in caplog.text
+
+
+@pytest.mark.parametrize("loop_name", sorted(LOOPS))
+def test_a_connection_lost_in_the_queue_does_not_hold_up_the_others(loop_name: str) -> None:
+    """Errors that belong to one waiting connection (it gave up, its network failed) skip it: the
+    rest of the queue is taken in the same wake-up."""
+
+    async def scenario() -> None:
+        Echo.made = []
+        loop = asyncio.get_running_loop()
+        real = _bound()
+        failing = _FailingSocket(real, errno.ECONNABORTED, errno.EPROTO, errno.EHOSTUNREACH)
+        server = EagerServer(loop, failing, Echo, backlog=8)  # type: ignore[arg-type]
+        server.start()
+        loop.remove_reader(real.fileno())
+        clients = [socket.create_connection(real.getsockname()) for _ in range(3)]
+        server._accept_waiting()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert len(Echo.made) == 3 and not failing.errors and server.is_serving()
+        _close_all(*clients)
+        server.close()
+
+    run(loop_name, scenario)
+
+
+def _close_all(*clients: socket.socket) -> None:
+    for client in clients:
+        client.close()
+    for protocol in Echo.made:
+        protocol.transport.close()
+
+
+@pytest.mark.parametrize("loop_name", sorted(LOOPS))
+def test_serve_forever_closes_when_cancelled_and_refuses_a_closed_server(loop_name: str) -> None:
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        server = EagerServer(loop, _bound(), Echo, backlog=8)
+        task = asyncio.create_task(server.serve_forever())
+        await asyncio.sleep(0.01)
+        assert server.is_serving() and len(server.sockets) == 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not server.is_serving() and server.sockets == ()
+        with pytest.raises(RuntimeError):
+            await server.serve_forever()
+
+    run(loop_name, scenario)
