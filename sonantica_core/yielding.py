@@ -11,10 +11,12 @@ the median did not move.
 So while the web processes are busy (together above :attr:`YieldPolicy.busy_cores` of CPU),
 ``serve`` stops its task workers (``SIGSTOP``) and continues them once the load has been
 gone for :attr:`YieldPolicy.calm` seconds. Only the workers themselves are stopped: the
-processes a scan reads with finish the batch in hand and then wait for the next one, and
-nothing but a worker can ever be left stopped (``serve`` gives its workers ``SIGKILL`` as
-parent-death signal, which ends even a stopped process, should ``serve`` itself be killed). A worker is never held
-longer than :attr:`YieldPolicy.max_pause` in one go: it then runs for
+processes a scan reads with finish the batch in hand and then wait for the next one.
+Should ``serve`` itself be killed, a stopped worker still dies with it: its parent-death
+signal is ``SIGKILL``, which ends even a stopped process.
+
+A worker is never held longer than :attr:`YieldPolicy.max_pause` in one go (at most a
+quarter of ``TASK_REDELIVERY_SECONDS``, see :func:`policy_for`): it then runs for
 :attr:`YieldPolicy.run_between` seconds, which keeps its tasks' heartbeats (a task without
 one is given to another worker) and keeps background work moving under constant load.
 ``WORKERS_YIELD=false`` turns this off.
@@ -24,13 +26,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psutil
 
@@ -187,7 +188,7 @@ def policy_for(redelivery_seconds: float) -> YieldPolicy:
     """The default policy, with pauses short enough that no running task is given to another
     worker: a task's heartbeat comes every third of ``redelivery_seconds``."""
     default = YieldPolicy()
-    return dataclasses.replace(default, max_pause=min(default.max_pause, redelivery_seconds / 4))
+    return replace(default, max_pause=min(default.max_pause, redelivery_seconds / 4))
 
 
 def log_failure(task: asyncio.Task[None]) -> None:

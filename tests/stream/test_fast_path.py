@@ -405,3 +405,11 @@ async def test_fast_path_off_leaves_every_request_to_hypercorn(make_settings, me
         await asyncio.wait_for(task, 30)
     finally:
         await ctx.close()
+
+
+async def test_a_serving_web_process_has_its_start_up_heap_frozen(serve: Callable[..., Any]) -> None:
+    """What start-up built is out of the garbage collector's full rounds once the server listens."""
+    import gc
+
+    await serve()
+    assert gc.get_freeze_count() > 10_000
