@@ -11,7 +11,8 @@ ordinary columns, with ``fold()`` in the ``*_folded`` ones. The database does th
   ``search_words`` (the vocabulary of typo-tolerant search).
 
 :func:`refresh_search_terms` re-derives what the triggers keep, for rows written while
-triggers were off (``session_replication_role = replica``, a restore), and with no ids
+triggers were disabled (``ALTER TABLE ... DISABLE TRIGGER``, as ``pg_restore --disable-triggers``
+does; they are ``ENABLE ALWAYS``, so a replication role does not stop them), and with no ids
 rebuilds the vocabulary from scratch, which also forgets words no longer in the library.
 """
 

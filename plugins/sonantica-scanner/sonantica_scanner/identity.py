@@ -3,7 +3,7 @@
 * A digest the format stores itself wins: FLAC's STREAMINFO MD5 of the decoded
   samples (``"flacmd5:<32 hex>"``; the same audio re-encoded at another FLAC
   level keeps it), Monkey's Audio's MD5 (``"apemd5:..."``).
-* Otherwise ``"b2:<32 hex>"``: BLAKE2b (16-byte digest) of the audio payload
+* Otherwise ``"s2:<32 hex>"``: SHA-256 (its first 16 bytes) of the audio payload
   found by :mod:`sonantica_scanner.layout`, which excludes every tag block. For
   Ogg only the page payloads are hashed: page headers carry sequence numbers and
   CRCs that change when a retag repaginates the comment header.
@@ -18,6 +18,12 @@ inside the audio that keeps the length and leaves the three samples untouched is
 not seen as a change of the audio. That is fine for this hash's purpose (keep a
 track's identity across moves and retags); the size and mtime the core stores
 still show the file changed.
+
+Why SHA-256: processors of the last years hash it in hardware (SHA extensions on
+x86 and ARM), 2.5 times as fast as BLAKE2b here, and hashing is a tenth of the
+reading time of a small lossless file. Earlier versions wrote ``"b2:"`` BLAKE2b
+hashes; a file read again gets the new hash, so a track stored with an old one is
+recognised after a move only once its file has been read again in place.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ def audio_hash(view: FileView, layout: Layout, sample_bytes: int = DEFAULT_SAMPL
     """The audio hash of the file behind ``view`` (see the module docstring)."""
     if layout.digest:
         return layout.digest
-    h = hashlib.blake2b(digest_size=16)
+    h = hashlib.sha256()
     h.update(layout.payload_size.to_bytes(8, "little"))
     if layout.ogg:
         start, end = layout.regions[0]
@@ -46,7 +52,7 @@ def audio_hash(view: FileView, layout: Layout, sample_bytes: int = DEFAULT_SAMPL
     else:
         for piece in _sampled(view, layout.regions, sample_bytes):
             h.update(piece)
-    return "b2:" + h.hexdigest()
+    return "s2:" + h.digest()[:16].hex()
 
 
 def _sampled(view: FileView, regions: list[tuple[int, int]], sample: int) -> Iterator[bytes]:

@@ -16,6 +16,7 @@ an MP3 shorter than its Xing/VBRI header says) and raises
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,6 +212,9 @@ def flac_frame_header(buf: bytes, i: int, si: StreamInfo) -> tuple[int, int] | N
     return first, block
 
 
+_FLAC_SYNC = re.compile(rb"\xff[\xf8\xf9]")
+
+
 def _flac_frames_complete(view: FileView, audio_start: int, end: int, si: StreamInfo) -> tuple[bool, int] | None:
     """Whether the last FLAC frames reach STREAMINFO's sample count: (complete, last sample), or None.
 
@@ -221,15 +225,13 @@ def _flac_frames_complete(view: FileView, audio_start: int, end: int, si: Stream
     base = end - window
     buf = view.read_at(base, window)
     candidates: list[tuple[int, int, int]] = []
-    i = len(buf) - 2
-    while i >= 0 and len(candidates) < 96:
-        i = buf.rfind(b"\xff", 0, i + 1)
-        if i < 0:
-            break
-        header = flac_frame_header(buf, i, si)
+    # Only a frame sync code (0xFFF8 or 0xFFF9) can start a header: found in C, checked from the end.
+    for start in reversed([match.start() for match in _FLAC_SYNC.finditer(buf)]):
+        header = flac_frame_header(buf, start, si)
         if header:
-            candidates.append((i, *header))
-        i -= 1
+            candidates.append((start, *header))
+            if len(candidates) == 96:
+                break
     for n, (pos, first, block) in enumerate(candidates):
         trusted = base + pos == audio_start and first == 0
         trusted = trusted or any(p_first + p_block == first for _, p_first, p_block in candidates[n + 1 :])

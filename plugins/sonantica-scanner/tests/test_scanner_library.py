@@ -44,7 +44,7 @@ def test_good_file(good_file: ExpectedFile, manifest: LibraryManifest, scanner: 
         assert result.cover.data == good_file.cover["data"]
         assert result.cover.path == good_file.cover.get("path")
 
-    assert result.audio_hash.startswith(("flacmd5:", "apemd5:", "b2:"))
+    assert result.audio_hash.startswith(("flacmd5:", "apemd5:", "s2:"))
     assert len(result.audio_hash.split(":", 1)[1]) == 32
 
 
