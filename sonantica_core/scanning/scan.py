@@ -81,9 +81,12 @@ async def run_scan(
     root_names: Sequence[str] | None = None,
     progress: ProgressCallback | None = None,
     processes: int | None = None,
-    batch_size: int = 256,
+    batch_size: int = 512,
 ) -> ScanProgress:
-    """Scan the media roots (or those named) once; returns the final counts."""
+    """Scan the media roots (or those named) once; returns the final counts.
+
+    ``batch_size``: the fewest files written in one transaction (more when the writer falls behind).
+    """
     settings = ctx.settings  # type: ignore[attr-defined]
     roots = [r for r in settings.media_roots if root_names is None or r.name in root_names]
     state = ScanProgress(run_id=run_id)

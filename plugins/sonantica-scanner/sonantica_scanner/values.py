@@ -54,32 +54,39 @@ class Splitter:
                 parts.append(r"\s+" + re.escape(sep.strip()) + r"\s+")
         self.separators = tuple(separators)
         self._pattern = re.compile("|".join(parts))
-        #: A value holding none of these cannot split (the common case: no regular expression).
-        #: None when a separator is all spaces (any run of white space may match it).
-        self._marks = None if any(not sep.strip() for sep in separators) else (
-            "\x00", *dict.fromkeys(sep.strip() for sep in separators))
+        #: Finds a character without which a value cannot split (the common case: no split at
+        #: all). None when a separator is all spaces (any run of white space may match it).
+        self._marks = None if any(not sep.strip() for sep in separators) else re.compile(
+            "|".join(re.escape(mark) for mark in dict.fromkeys(("\x00", *(sep.strip() for sep in separators))))
+        )
 
     def split(self, values: Iterable[str], *, extra: re.Pattern[str] | None = None) -> tuple[str, ...]:
         """Every non-empty name in ``values``, split, cleaned and de-duplicated in order."""
         out: list[str] = []
         seen: set[str] = set()
+        marks = self._marks
         for value in values:
-            if self._marks is not None and not any(mark in value for mark in self._marks):
-                pieces = [value]
-            else:
-                pieces = self._pattern.split(value)
+            pieces = [value] if marks is not None and marks.search(value) is None else self._pattern.split(value)
             if extra is not None:
                 pieces = [p for piece in pieces for p in extra.split(piece)]
             for piece in pieces:
                 name = clean(piece)
-                if name and name.casefold() not in seen:
-                    seen.add(name.casefold())
-                    out.append(name)
+                if name:
+                    folded = name.casefold()
+                    if folded not in seen:
+                        seen.add(folded)
+                        out.append(name)
         return tuple(out)
 
 
 def first(values: Iterable[str] | None) -> str | None:
     """The first non-empty cleaned value (a value with NULs counts as its first part)."""
+    if isinstance(values, list) and values:
+        value = values[0]
+        if isinstance(value, str) and "\x00" not in value:  # the usual single text value
+            text = value.strip(_WS)
+            if text:
+                return text
     for value in values or ():
         for part in str(value).split("\x00"):
             text = clean(part)
