@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from sonantica_core.library.tsvector import register_tsvector_codec
 
 #: Connections older than this are closed and replaced at checkout.
 POOL_RECYCLE_SECONDS = 1800
@@ -28,7 +32,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     the pool older than it), so the next checkout connects afresh. ``pool_recycle``
     replaces connections before idle timeouts of proxies and firewalls cut them.
     """
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -37,6 +41,13 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         echo=echo,
         connect_args={"server_settings": {"application_name": "sonantica"}},
     )
+    event.listen(engine.sync_engine, "connect", _prepare_connection)
+    return engine
+
+
+def _prepare_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Every new connection sends search vectors in binary form (the scan copies them)."""
+    dbapi_connection.run_async(register_tsvector_codec)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

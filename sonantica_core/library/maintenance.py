@@ -5,15 +5,18 @@ ordinary columns, with ``fold()`` in the ``*_folded`` ones. The database does th
 (migration 0002):
 
 * generated columns: ``artists.sort_key`` / ``search_vector``, ``albums.sort_artist`` /
-  ``search_vector``, ``tracks.sort_artist`` / ``album_rank`` / ``sort_position`` /
-  ``search_vector``;
+  ``search_vector``, ``tracks.album_rank`` / ``sort_position``;
+* ``tracks.sort_artist`` / ``search_vector``: the scanner writes them (migration 0006,
+  :mod:`sonantica_core.library.tsvector`); for any other writer a trigger makes them
+  from the same expressions, on insert and when title, artist or composer change;
 * triggers: ``tracks.sort_album`` follows its album's title; new words go into
   ``search_words`` (the vocabulary of typo-tolerant search).
 
-:func:`refresh_search_terms` re-derives what the triggers keep, for rows written while
-triggers were disabled (``ALTER TABLE ... DISABLE TRIGGER``, as ``pg_restore --disable-triggers``
-does; they are ``ENABLE ALWAYS``, so a replication role does not stop them), and with no ids
-rebuilds the vocabulary from scratch, which also forgets words no longer in the library.
+:func:`refresh_search_terms` re-derives what the triggers keep (and the scanner writes), for
+rows written while triggers were disabled (``ALTER TABLE ... DISABLE TRIGGER``, as
+``pg_restore --disable-triggers`` does; they are ``ENABLE ALWAYS``, so a replication role does
+not stop them), and with no ids rebuilds the vocabulary from scratch, which also forgets words
+no longer in the library.
 """
 
 from __future__ import annotations
@@ -27,6 +30,16 @@ _SORT_ALBUM = text(
     "UPDATE tracks SET sort_album = coalesce(albums.title_folded, '') "
     "FROM tracks AS t LEFT JOIN albums ON albums.id = t.album_id "
     "WHERE tracks.id = t.id AND tracks.sort_album IS DISTINCT FROM coalesce(albums.title_folded, '') "
+    "AND (CAST(:ids AS bigint[]) IS NULL OR tracks.id = ANY(CAST(:ids AS bigint[])))"
+)
+_TRACK_SORT_ARTIST = "coalesce(sonantica_fold(artist), '')"
+_TRACK_VECTOR = (
+    "sonantica_text_vector(title_folded, 'A') || sonantica_text_vector(sonantica_fold(artist), 'B')"
+    " || sonantica_text_vector(sonantica_fold(composer), 'B')"
+)
+_TRACK_TERMS = text(
+    f"UPDATE tracks SET sort_artist = {_TRACK_SORT_ARTIST}, search_vector = {_TRACK_VECTOR} "
+    f"WHERE (sort_artist IS DISTINCT FROM {_TRACK_SORT_ARTIST} OR search_vector IS DISTINCT FROM ({_TRACK_VECTOR})) "
     "AND (CAST(:ids AS bigint[]) IS NULL OR tracks.id = ANY(CAST(:ids AS bigint[])))"
 )
 _WORDS = (
@@ -56,12 +69,14 @@ async def refresh_search_terms(
     fresh vocabulary, when no ids are given). Not needed after ordinary writes."""
     if track_ids is None and album_ids is None and artist_ids is None:
         await session.execute(_SORT_ALBUM, {"ids": None})
+        await session.execute(_TRACK_TERMS, {"ids": None})
         for statement in _REBUILD:
             await session.execute(text(statement))
         return
     if track_ids is not None:
         ids = list(track_ids)
         await session.execute(_SORT_ALBUM, {"ids": ids})
+        await session.execute(_TRACK_TERMS, {"ids": ids})
         await session.execute(text(_WORDS.format(table="tracks")), {"ids": ids})
     if album_ids is not None:
         ids = list(album_ids)

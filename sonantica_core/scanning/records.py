@@ -15,6 +15,7 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from sonantica_core.contract import CoverArt, ScannedFile, TagInfo
+from sonantica_core.library.tsvector import weighted_vector
 from sonantica_core.scanning import grouping
 from sonantica_core.scanning.grouping import fold
 
@@ -57,6 +58,8 @@ TRACK_COLUMNS: tuple[str, ...] = (
     "tag_album_gain",
     "tag_album_peak",
     "tags_guessed",
+    "sort_artist",
+    "search_vector",
 )
 
 #: An ``artists`` row: (key, name, name_folded, musicbrainz_id).
@@ -111,6 +114,10 @@ def track_row(scanned: ScannedFile) -> tuple[object, ...]:
     """The values of :data:`TRACK_COLUMNS` for a scanned file."""
     tags, tech = scanned.tags, scanned.technical
     title = tags.title or scanned.relative_path.rsplit("/", 1)[-1]
+    title_folded = fold(title)
+    artist = tags.artist or ("; ".join(tags.artists) if tags.artists else None)
+    artist_folded = fold(artist) if artist is not None else None
+    composer = "; ".join(tags.composers) or None
     rg = tags.replaygain
     return (
         scanned.root,
@@ -127,8 +134,8 @@ def track_row(scanned: ScannedFile) -> tuple[object, ...]:
         tech.duration,
         tech.lossless,
         title,
-        fold(title),
-        tags.artist or ("; ".join(tags.artists) if tags.artists else None),
+        title_folded,
+        artist,
         small(tags.track_number),
         small(tags.track_total),
         small(tags.disc_number),
@@ -136,7 +143,7 @@ def track_row(scanned: ScannedFile) -> tuple[object, ...]:
         tags.date[:32] if tags.date else None,
         tags.original_date[:32] if tags.original_date else None,
         small(year_of(tags.year, tags.date or tags.original_date)),
-        "; ".join(tags.composers) or None,
+        composer,
         "; ".join(tags.labels) or None,
         tags.isrc[:16] if tags.isrc else None,
         tags.musicbrainz_track_id,
@@ -147,6 +154,8 @@ def track_row(scanned: ScannedFile) -> tuple[object, ...]:
         rg.album_gain,
         rg.album_peak,
         tags.guessed,
+        artist_folded or "",
+        weighted_vector(((title_folded, "A"), (artist_folded, "B"), (fold(composer) if composer else None, "B"))),
     )
 
 

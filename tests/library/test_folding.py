@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sonantica_core.library.folding import fold, fold_optional
 from sonantica_core.library.fuzzy import allowed_edits, corrections, deletions, edit_distance, lookup_keys
 from sonantica_core.library.lexemes import index_lexemes, query_terms, tsquery_lexeme
+from sonantica_core.library.tsvector import vector_text, weighted_vector
 
 
 @pytest.mark.parametrize(
@@ -147,3 +148,47 @@ def test_edit_distance_and_corrections() -> None:
     assert {"bjrk", "bjok"} <= lookup_keys("bjrok")
     assert corrections("bjrok", ["bjork", "bjorn", "bork", "bjrok", "beethoven"]) == ["bjork"]
     assert corrections("beethovn", ["beethoven", "beethovens"]) == ["beethoven", "beethovens"]
+
+
+async def test_python_builds_track_vectors_as_the_database_does(core: Any) -> None:
+    """The scanner writes tracks.search_vector itself (migration 0006): it must equal the SQL expression,
+    and travel in PostgreSQL's binary form unchanged."""
+    texts = _random_texts(1500, seed=7)
+    rng = random.Random(8)
+    triples = [(title, rng.choice([*texts, None, ""]), rng.choice([None, None, *texts])) for title in texts]
+    triples += [("Love Me Do", "The Beatles", "Lennon; McCartney"), ("love", "love", "love"), ("", "x", None)]
+    triples += [("it's", None, "it's"), ("Back\\slash 'quote'", "a", "b"), ("x" * 300, "坂本龍一", "Чайковский")]
+
+    def folded(value: str | None) -> str | None:
+        return None if value is None else fold(value)
+
+    built = [weighted_vector(((fold(t), "A"), (folded(a), "B"), (folded(c), "B"))) for t, a, c in triples]
+    columns = {"t": [t for t, _, _ in triples], "a": [a for _, a, _ in triples], "c": [c for _, _, c in triples]}
+    async with core.engine.connect() as conn:
+        in_sql = (
+            await conn.execute(
+                text(
+                    "SELECT (sonantica_text_vector(sonantica_fold(t), 'A')"
+                    " || sonantica_text_vector(sonantica_fold(a), 'B')"
+                    " || sonantica_text_vector(sonantica_fold(c), 'B'))::text FROM unnest(CAST(:t AS text[]),"
+                    " CAST(:a AS text[]), CAST(:c AS text[])) WITH ORDINALITY AS x(t, a, c, n) ORDER BY n"
+                ),
+                columns,
+            )
+        ).scalars().all()
+        sent = (
+            await conn.execute(
+                text("SELECT v::text FROM unnest(CAST(:v AS tsvector[])) WITH ORDINALITY AS x(v, n) ORDER BY n"),
+                {"v": built},
+            )
+        ).scalars().all()
+        read_back = (
+            await conn.execute(
+                text("SELECT v FROM unnest(CAST(:v AS tsvector[])) WITH ORDINALITY AS x(v, n) ORDER BY n"),
+                {"v": built},
+            )
+        ).scalars().all()
+    mine = [vector_text(vector) for vector in built]
+    assert [(t, s, m) for t, s, m in zip(triples, in_sql, mine, strict=True) if s != m] == []
+    assert sent == in_sql  # the binary form is read by PostgreSQL as built
+    assert read_back == in_sql  # and vectors read back are PostgreSQL's text

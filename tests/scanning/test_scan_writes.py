@@ -45,7 +45,7 @@ async def test_library_triggers_fire_in_every_replication_role(scan_ctx) -> None
         "SELECT tgenabled::text FROM pg_trigger WHERE NOT tgisinternal "
         "AND tgrelid::regclass::text IN ('artists', 'albums', 'tracks')",
     )
-    assert len(rows) == 9 and set(rows) == {"A"}
+    assert len(rows) == 11 and set(rows) == {"A"}
 
 
 async def test_a_scan_feeds_the_vocabulary_and_sort_album(scan_ctx, scanners, library) -> None:
@@ -110,3 +110,53 @@ async def test_a_role_that_may_not_skip_row_checks_writes_with_them(
                 text("INSERT INTO track_artists (track_id, artist_id, role, position) VALUES (:t, -1, 'artist', 9)"),
                 {"t": track_id},
             )
+
+
+_SQL_TERMS = (
+    "sonantica_text_vector(title_folded, 'A') || sonantica_text_vector(sonantica_fold(artist), 'B')"
+    " || sonantica_text_vector(sonantica_fold(composer), 'B')"
+)
+
+
+async def test_search_terms_a_scan_writes_are_the_databases(scan_ctx, scanners, library) -> None:
+    await run_scan(scan_ctx, scanners)
+    tracks = (await _scalars(scan_ctx, "SELECT count(*) FROM tracks"))[0]
+    differ = await _scalars(
+        scan_ctx,
+        f"SELECT relative_path FROM tracks WHERE search_vector IS DISTINCT FROM ({_SQL_TERMS})"
+        " OR sort_artist IS DISTINCT FROM coalesce(sonantica_fold(artist), '')",
+    )
+    assert tracks > 10 and differ == []
+    async with scan_ctx.session() as session:  # read back as PostgreSQL prints them
+        rows = (await session.execute(text("SELECT search_vector, search_vector::text FROM tracks"))).all()
+    assert [row for row in rows if row[0] != row[1]] == []
+
+
+async def test_other_writers_get_search_terms_from_the_trigger(scan_ctx, scanners, library) -> None:
+    await run_scan(scan_ctx, scanners)
+    track_id = (await _scalars(scan_ctx, "SELECT min(id) FROM tracks"))[0]
+    async with scan_ctx.session() as session:
+        await session.execute(
+            text(
+                "INSERT INTO tracks (root, relative_path, size, mtime_ns, content_hash, title, title_folded, artist)"
+                " VALUES ('music', 'elsewhere.flac', 1, 1, 'x:1', 'Árvore Azul', 'arvore azul', 'Zé Nobody')"
+            )
+        )
+        await session.execute(
+            text("UPDATE tracks SET artist = 'Ünïque Pérformer', composer = 'Someone Else' WHERE id = :id"),
+            {"id": track_id},
+        )
+    inserted = await _scalars(
+        scan_ctx, "SELECT sort_artist || ' ' || search_vector::text FROM tracks WHERE relative_path = 'elsewhere.flac'"
+    )
+    assert inserted == ["ze nobody 'arvore':1A 'azul':1A 'nobody':2B 'ze':2B"]
+    terms = "search_vector = (" + _SQL_TERMS + ")"
+    async with scan_ctx.session() as session:
+        row = (
+            await session.execute(
+                text(f"SELECT sort_artist, {terms}, search_vector::text FROM tracks WHERE id = :i"),
+                {"i": track_id},
+            )
+        ).one()
+    assert row[0] == "unique performer" and row[1] is True
+    assert "'performer':2B" in row[2] and "'someone':3B" in row[2]
