@@ -52,8 +52,13 @@ def _runs(word: str) -> list[tuple[str, bool]]:
     return [(run, bool(_DENSE.match(run))) for run in _RUNS.split(word) if run]
 
 
+_PLAIN = re.compile("[a-z0-9 ]*")
+
+
 def index_lexemes(folded: str) -> set[str]:
     """The lexemes the index holds for ``folded`` (the words of ``sonantica_tokens``)."""
+    if _PLAIN.fullmatch(folded):  # plain words and spaces, as most titles and names: the words themselves
+        return {word for word in folded.split(" ") if 0 < len(word) < MAX_LEXEME}
     words: list[str] = []
     for chunk in _chunks(folded):
         words.append(_JOINERS.sub("", chunk))

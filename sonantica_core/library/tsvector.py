@@ -41,25 +41,20 @@ _WEIGHT_LETTERS = ("", "C", "B", "A")
 def weighted_vector(parts: Iterable[tuple[str | None, str]]) -> bytes:
     """The binary ``tsvector`` of ``sonantica_text_vector(text, weight) || ...`` over ``parts``
     (folded text, or None, and weight letter), in order."""
-    positions: dict[str, list[int]] = {}
+    positions: dict[str, bytes] = {}
     shift = 0
     for folded, weight in parts:
         lexemes = _lexemes(folded) if folded else ()
         if not lexemes:
             continue
-        position = (shift + 1) | (_WEIGHT_BITS[weight] << 14)
-        for lexeme in lexemes:
-            positions.setdefault(lexeme, []).append(position)
         shift += 1
-    entries = sorted((lexeme.encode(), posted) for lexeme, posted in positions.items())
-    out = bytearray(len(entries).to_bytes(4, "big"))
-    for lexeme, posted in entries:
-        out += lexeme
-        out += b"\x00"
-        out += len(posted).to_bytes(2, "big")
-        for position in posted:
-            out += position.to_bytes(2, "big")
-    return bytes(out)
+        position = (shift | (_WEIGHT_BITS[weight] << 14)).to_bytes(2, "big")
+        for lexeme in lexemes:
+            positions[lexeme] = positions.get(lexeme, b"") + position
+    out = [len(positions).to_bytes(4, "big")]
+    for lexeme, posted in sorted((lexeme.encode(), posted) for lexeme, posted in positions.items()):
+        out.append(lexeme + b"\x00" + (len(posted) // 2).to_bytes(2, "big") + posted)
+    return b"".join(out)
 
 
 def vector_text(data: bytes) -> str:
