@@ -23,12 +23,12 @@ Revises: 0003
 
 from __future__ import annotations
 
-import importlib.util
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 
 from alembic import op
+
+from sonantica_core.db.migrate import earlier_revision
 
 revision = "0004"
 down_revision = "0003"
@@ -36,15 +36,9 @@ branch_labels = None
 depends_on = None
 
 
-@cache
 def _search() -> ModuleType:
     """Migration 0002, for its original functions."""
-    path = Path(__file__).with_name("0002_search.py")
-    spec = importlib.util.spec_from_file_location("sonantica_migration_0002", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return earlier_revision(Path(__file__).with_name("0002_search.py"))
 
 
 def _original(name: str) -> str:

@@ -14,8 +14,6 @@ Revises: 0005
 
 from __future__ import annotations
 
-import importlib.util
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -23,21 +21,17 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from sonantica_core.db.migrate import earlier_revision
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
-@cache
 def _search() -> ModuleType:
     """Migration 0002, for its expressions."""
-    path = Path(__file__).with_name("0002_search.py")
-    spec = importlib.util.spec_from_file_location("sonantica_migration_0002", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return earlier_revision(Path(__file__).with_name("0002_search.py"))
 
 
 SORT_ARTIST = "coalesce(sonantica_fold(artist), '')"

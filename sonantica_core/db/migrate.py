@@ -9,8 +9,11 @@ plugin never breaks another's history.
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from alembic import command
@@ -46,6 +49,16 @@ class Lineage:
     #: The folder of revision files when it is not ``script_location/versions``
     #: (plugins: their own package, run by the core's shared ``env.py``).
     versions: Path | None = None
+
+
+@functools.cache
+def earlier_revision(path: Path) -> ModuleType:
+    """A revision file loaded as a module, for a later revision that reuses its SQL."""
+    spec = importlib.util.spec_from_file_location(f"sonantica_revision_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def core_lineage() -> Lineage:
