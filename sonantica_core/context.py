@@ -20,8 +20,8 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sonantica_core.bus.events import EventPublisher
 from sonantica_core.db.engine import create_engine, session_factory, session_scope
-from sonantica_core.events import EventPublisher
 from sonantica_core.settings import Settings
 
 

@@ -41,8 +41,8 @@ import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
 from sonantica_core.analysis import PipelineStats, run_analyzers  # noqa: E402
-from sonantica_core.analysis.testsignals import melody, song, write_audio, write_audio_stream  # noqa: E402
 from sonantica_core.contract import Analyzer  # noqa: E402
+from sonantica_core.testing.signals import melody, song, write_audio, write_audio_stream  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 LRA_NOTE = (

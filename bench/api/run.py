@@ -175,7 +175,7 @@ async def scenarios(ctx: Any, count: int) -> list[Scenario]:
     from sonantica_core.library import albums, search, tracks
     from sonantica_core.library.cursor import cursor_key, encode_cursor
     from sonantica_core.library.keyset import Position
-    from sonantica_core.library.params import TrackListQuery
+    from sonantica_core.library.queries import TrackListQuery
 
     key = cursor_key(ctx.secret_key)
     rng = random.Random(6)

@@ -13,10 +13,10 @@ import signal
 import sys
 from pathlib import Path
 
-from sonantica_core.fastpath.door import serve_web
+from sonantica_core.fastpath.server import serve_web
+from sonantica_core.server.web import build_web_app
+from sonantica_core.server.webprocesses import bind_sockets, hypercorn_config, run_event_loop
 from sonantica_core.settings import load_settings
-from sonantica_core.webapp import build_web_app
-from sonantica_core.webworkers import bind_sockets, hypercorn_config, run_event_loop
 
 
 async def main(port: int, postgres_url: str, redis_url: str, secret: str, data_dir: Path) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from sonantica_core.library.folding import fold
+from sonantica_core.text.folding import fold
 
 
 def _words(text: str, separator: str | None = None) -> list[str]:

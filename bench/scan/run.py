@@ -31,7 +31,7 @@ FORMATS = ["flac", "mp3", "vorbis", "opus", "aac", "alac", "wav", "aiff", "wavpa
 def generate(root: Path, count: int) -> list[Path]:
     """``count`` small files, 10 tracks per album, each album in one format and folder of its own
     (distinct titles, so beets imports every album instead of skipping duplicates); cached."""
-    from sonantica_core.testing_audio import AudioSpec, write_audio
+    from sonantica_core.testing.audio import AudioSpec, write_audio
 
     marker = root / f".complete-{count}-albums"
     if marker.exists():
@@ -46,7 +46,7 @@ def generate(root: Path, count: int) -> list[Path]:
         artist = f"Artist {album // 8:04d}"
         folder = root / artist / f"Album {album:05d} ({fmt})"
         folder.mkdir(parents=True, exist_ok=True)
-        from sonantica_core.testing_audio import FORMATS as SPECS
+        from sonantica_core.testing.audio import FORMATS as SPECS
 
         path = folder / f"{track + 1:02d} Track {n}.{SPECS[fmt].extension}"
         spec = AudioSpec(duration=0.2, frequency=220.0 + (n % 500), sample_rate=48000 if fmt == "opus" else 44100)

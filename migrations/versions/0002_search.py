@@ -2,8 +2,8 @@
 
 Everything here maintains itself, whoever writes the library:
 
-* ``sonantica_fold(text)`` folds like :func:`sonantica_core.library.folding.fold`;
-  ``sonantica_tokens(folded)`` cuts like :func:`sonantica_core.library.lexemes.index_lexemes`
+* ``sonantica_fold(text)`` folds like :func:`sonantica_core.text.folding.fold`;
+  ``sonantica_tokens(folded)`` cuts like :func:`sonantica_core.text.lexemes.index_lexemes`
   (space-separated), and ``sonantica_text_vector(folded, weight)`` makes a weighted tsvector of them.
 * Generated columns: ``artists.sort_key`` and ``search_vector``; ``albums.sort_artist`` and
   ``search_vector``; ``tracks.sort_artist``, ``sort_position``, ``album_rank`` and
@@ -29,7 +29,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# The character classes below repeat sonantica_core/library/folding.py and lexemes.py
+# The character classes below repeat sonantica_core/text/folding.py and lexemes.py
 # verbatim; tests compare the SQL functions with the Python ones.
 STRIP_CLASS = (
     r"[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7"

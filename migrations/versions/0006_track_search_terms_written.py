@@ -3,7 +3,7 @@
 In migration 0002 both are generated columns: the database folds the artist and cuts
 title, artist and composer into lexemes with regular expressions for every track
 written, half of its work in an initial scan. The scanner's reader processes now build
-the same values (:mod:`sonantica_core.library.tsvector`) and write them. For every other
+the same values (:mod:`sonantica_core.text.tsvector`) and write them. For every other
 writer nothing changes: a row inserted without them, or updated in its title, artist or
 composer, gets them from the very expressions of 0002, in a trigger (``ENABLE ALWAYS``,
 like the library's other triggers since 0005).

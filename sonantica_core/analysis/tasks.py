@@ -11,10 +11,10 @@ from sonantica_core.analysis import queue
 from sonantica_core.analysis.errors import AudioDecodeError
 from sonantica_core.analysis.pipeline import PipelineStats, run_analyzers
 from sonantica_core.analysis.store import finish_albums, store_results
+from sonantica_core.bus.notify import emit
 from sonantica_core.contract import AnalysisReady
 from sonantica_core.db.library import Track
-from sonantica_core.notify import emit
-from sonantica_core.storage import MediaPathError, media_storage
+from sonantica_core.media.storage import MediaPathError, media_storage
 from sonantica_core.tasks import Priority, current_context, task
 
 log = logging.getLogger("sonantica.analysis")

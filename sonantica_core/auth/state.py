@@ -22,9 +22,9 @@ from sonantica_core.auth.principal import Principal
 from sonantica_core.auth.signed_urls import verify_stream_query
 from sonantica_core.auth.tokens import AccessTokenVerifier
 from sonantica_core.auth.userstate import UserDirectory, UserState, user_message
-from sonantica_core.db.oneshot import autocommit
+from sonantica_core.bus.invalidation import get_bus
+from sonantica_core.db.autocommit import autocommit
 from sonantica_core.db.users import User
-from sonantica_core.invalidation import get_bus
 
 if TYPE_CHECKING:
     from sonantica_core.context import CoreContext

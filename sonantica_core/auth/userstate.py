@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from sonantica_core.db.oneshot import autocommit
+from sonantica_core.db.autocommit import autocommit
 from sonantica_core.db.users import User
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ import asyncio
 
 from sonantica_core.cli.common import add_common_flags, console, settings_from_args, setup_logging
 from sonantica_core.db import migrate as schema
-from sonantica_core.runtime import Services
+from sonantica_core.server.backing import Services
 from sonantica_core.settings import Settings
 
 

@@ -19,7 +19,7 @@ from sonantica_core.cli.common import (
 from sonantica_core.context import open_context
 from sonantica_core.db import migrate as schema
 from sonantica_core.db.library import ScanProblemRow
-from sonantica_core.runtime import Services
+from sonantica_core.server.backing import Services
 from sonantica_core.settings import Settings, ensure_secret_key
 
 

@@ -20,10 +20,10 @@ from sonantica_core import __version__
 from sonantica_core.cli.common import add_common_flags, console, settings_from_args, setup_logging
 from sonantica_core.db import migrate as schema
 from sonantica_core.errors import SchemaOutOfDate
-from sonantica_core.fastpath.door import serve_web
-from sonantica_core.runtime import Services, WorkerProcesses, child_environment
+from sonantica_core.fastpath.server import serve_web
+from sonantica_core.server.backing import Services, WorkerProcesses, child_environment
+from sonantica_core.server.webprocesses import WebProcesses, bind_sockets, hypercorn_config, run_event_loop
 from sonantica_core.settings import Settings, ensure_secret_key
-from sonantica_core.webworkers import WebProcesses, bind_sockets, hypercorn_config, run_event_loop
 
 log = logging.getLogger("sonantica.serve")
 
@@ -99,7 +99,7 @@ async def _serve_web(
     workers: WorkerProcesses,
     web: WebProcesses,
 ) -> None:
-    from sonantica_core.webapp import build_web_app
+    from sonantica_core.server.web import build_web_app
 
     app, ctx = await build_web_app(settings, services.postgres_url, services.redis_url, secret)
     config = hypercorn_config(settings, sock)
@@ -125,7 +125,7 @@ async def _serve_web(
     await send(analysis_backlog)  # what a new analyzer (or version) has not analysed yet
     background = [asyncio.create_task(_supervise(workers, web, stop))]
     if settings.workers_yield and workers.count:
-        from sonantica_core.yielding import WorkerYield, log_failure, policy_for
+        from sonantica_core.server.yielding import WorkerYield, log_failure, policy_for
 
         giving_way = WorkerYield(
             web_pids=lambda: [os.getpid(), *(p.pid for p in web.processes if p.poll() is None)],

@@ -15,7 +15,7 @@ from sonantica_core.auth.users import UserError, create_user, find_user, list_us
 from sonantica_core.cli.common import CommandFailed, add_common_flags, console, settings_from_args, setup_logging
 from sonantica_core.context import open_context
 from sonantica_core.db import migrate as schema
-from sonantica_core.runtime import Services
+from sonantica_core.server.backing import Services
 from sonantica_core.settings import Settings, ensure_secret_key
 
 

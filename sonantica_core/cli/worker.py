@@ -41,7 +41,7 @@ def run(settings: Settings, imports: list[str]) -> int:
 
 
 async def _work(settings: Settings, secret: str) -> None:
-    from sonantica_core.workerapp import run_worker
+    from sonantica_core.server.worker import run_worker
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from sonantica_core.library.tsvector import register_tsvector_codec
+from sonantica_core.text.tsvector import register_tsvector_codec
 
 #: Connections older than this are closed and replaced at checkout.
 POOL_RECYCLE_SECONDS = 1800

@@ -31,12 +31,24 @@ CORE_VERSION_TABLE = "alembic_version"
 
 
 def core_migrations_dir() -> Path:
-    """Where the core's migrations are: the repository's ``migrations/`` or the installed copy."""
-    here = Path(__file__).resolve().parent.parent
-    for candidate in (here.parent / "migrations", here / "migrations"):
-        if (candidate / "env.py").exists():
-            return candidate
-    raise FileNotFoundError("the core's migrations folder is missing from this installation")
+    """Where the core's migrations are: the installed copy or the repository's ``migrations/``.
+
+    A wheel ships the top-level ``migrations/`` folder as ``sonantica_core/_migrations``
+    (the ``package-dir`` mapping in ``pyproject.toml``). A source checkout (editable
+    install, or running from the tree) has no such folder and uses the repository's,
+    next to ``pyproject.toml``; that check keeps an unrelated top-level ``migrations``
+    folder in site-packages from being taken for the core's.
+    """
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "_migrations"
+    if (installed / "env.py").is_file():
+        return installed
+    repository = package.parent / "migrations"
+    if (repository / "env.py").is_file() and (package.parent / "pyproject.toml").is_file():
+        return repository
+    raise FileNotFoundError(
+        f"the core's migrations are missing from this installation (looked for {installed} and {repository})"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from sonantica_core.http.errors import error_response
 from sonantica_core.streaming.httpdate import format_http_date
 
 if TYPE_CHECKING:
-    from sonantica_core.fastpath.door import FastDoor
+    from sonantica_core.fastpath.server import FastDoor
 
 log = logging.getLogger("sonantica.web")
 

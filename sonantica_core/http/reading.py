@@ -16,7 +16,7 @@ from sonantica_core.http.errors import ApiError
 from sonantica_core.http.util import core
 from sonantica_core.library.cursor import CursorError, cursor_key
 from sonantica_core.library.keyset import Ordering, Position, read_cursor
-from sonantica_core.library.params import MAX_ID
+from sonantica_core.library.queries import MAX_ID
 
 
 class FastJSONResponse(JSONResponse):

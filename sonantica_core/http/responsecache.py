@@ -34,8 +34,8 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from sonantica_core.bus.invalidation import get_bus
 from sonantica_core.http.util import core
-from sonantica_core.invalidation import get_bus
 
 if TYPE_CHECKING:
     from sonantica_core.context import CoreContext

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sonantica_core.db.library import Album, AlbumArtist, Artist, Track, TrackGenre
 from sonantica_core.library import present, tracks
 from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns, page_statement
-from sonantica_core.library.params import AlbumListQuery, since_utc
+from sonantica_core.library.queries import AlbumListQuery, since_utc
 
 A, T = Album.__table__.c, Track.__table__.c
 

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sonantica_core.db.library import Album, Artist, Track, TrackArtist, TrackGenre
 from sonantica_core.library import albums, present, tracks
 from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns, page_statement
-from sonantica_core.library.params import ArtistListQuery
+from sonantica_core.library.queries import ArtistListQuery
 
 AR, AL, T = Artist.__table__.c, Album.__table__.c, Track.__table__.c
 TA = TrackArtist.__table__.c

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sonantica_core.db.library import Genre, Track, TrackGenre
 from sonantica_core.library import present, tracks
 from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns, page_statement
-from sonantica_core.library.params import GenreListQuery
+from sonantica_core.library.queries import GenreListQuery
 
 G, TG, T = Genre.__table__.c, TrackGenre.__table__.c, Track.__table__.c
 

@@ -7,7 +7,7 @@ ordinary columns, with ``fold()`` in the ``*_folded`` ones. The database does th
 * generated columns: ``artists.sort_key`` / ``search_vector``, ``albums.sort_artist`` /
   ``search_vector``, ``tracks.album_rank`` / ``sort_position``;
 * ``tracks.sort_artist`` / ``search_vector``: the scanner writes them (migration 0006,
-  :mod:`sonantica_core.library.tsvector`); for any other writer a trigger makes them
+  :mod:`sonantica_core.text.tsvector`); for any other writer a trigger makes them
   from the same expressions, on insert and when title, artist or composer change;
 * triggers: ``tracks.sort_album`` follows its album's title; new words go into
   ``search_words`` (the vocabulary of typo-tolerant search).

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from sonantica_core.library.musickeys import describe
+from sonantica_core.text.musickeys import describe
 
 API = "/api"
 COVER_VERSION_LENGTH = 12

@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer, Text
 
 from sonantica_core.db.library import Album, Artist, Track
-from sonantica_core.library import albums, artists, fuzzy, present, tracks
-from sonantica_core.library.folding import fold
-from sonantica_core.library.lexemes import QueryTerm, query_terms, tsquery_lexeme
+from sonantica_core.library import albums, artists, present, tracks
+from sonantica_core.text import fuzzy
+from sonantica_core.text.folding import fold
+from sonantica_core.text.lexemes import QueryTerm, query_terms, tsquery_lexeme
 
 #: Most rows of one kind ranked per search; a query matching more (one letter, say) is
 #: ranked among the first this many matches, plus those whose name is the query.

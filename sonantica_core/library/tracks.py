@@ -34,10 +34,10 @@ from sqlalchemy.sql.util import ClauseAdapter
 from sonantica_core.db.analysis import TrackAudioFeatures
 from sonantica_core.db.library import Album, Artist, Genre, Track, TrackArtist, TrackGenre
 from sonantica_core.library import present
-from sonantica_core.library.folding import fold
 from sonantica_core.library.keyset import Ordering, Page, Position, fetch_page, key_columns, page_statement
-from sonantica_core.library.musickeys import compatible
-from sonantica_core.library.params import TrackListQuery, since_utc
+from sonantica_core.library.queries import TrackListQuery, since_utc
+from sonantica_core.text.folding import fold
+from sonantica_core.text.musickeys import compatible
 
 T, A, F = Track.__table__.c, Album.__table__.c, TrackAudioFeatures.__table__.c
 

@@ -100,7 +100,7 @@ def _add_group(sub: argparse._SubParsersAction, plugin: str, commands: list[Plug
 def run_plugin_command(plugin: str, command: PluginCommand, settings: Settings, args: argparse.Namespace) -> int:
     """Open services and a context, start the plugins, run the command, close everything."""
     from sonantica_core.cli.common import setup_logging
-    from sonantica_core.runtime import Services
+    from sonantica_core.server.backing import Services
 
     setup_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     with Services(settings, attach_if_running=True) as services:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from sonantica_core.contract import TagInfo
-from sonantica_core.library.folding import fold as _fold
+from sonantica_core.text.folding import fold as _fold
 
 #: Folding is pure and names repeat across a library: remember recent ones.
 fold = functools.lru_cache(maxsize=65536)(_fold)

@@ -15,9 +15,9 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from sonantica_core.contract import CoverArt, ScannedFile, TagInfo
-from sonantica_core.library.tsvector import weighted_vector
 from sonantica_core.scanning import grouping
 from sonantica_core.scanning.grouping import fold
+from sonantica_core.text.tsvector import weighted_vector
 
 log = logging.getLogger("sonantica.scan")
 
@@ -239,7 +239,7 @@ class CoverStore:
         if key in self._recent:
             self._recent.move_to_end(key)
             return self._recent[key]
-        from sonantica_core.covers import store_original_cover
+        from sonantica_core.media.covers import store_original_cover
 
         try:
             digest: str | None = store_original_cover(self.storage, cover.data, cover.mime_type)  # type: ignore[arg-type]

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, fields
 
 from sqlalchemy import func, select, text, update
 
+from sonantica_core.bus.notify import emit
 from sonantica_core.contract import Scanner, ScanProblem, TracksChanged
 from sonantica_core.db.library import ScanProblemRow, ScanRun
-from sonantica_core.notify import emit
 from sonantica_core.scanning.ingest import (
     Ingestor,
     KnownTrack,
@@ -258,7 +258,7 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
         )
     stale = sorted(set(ingestor.outcome.moved) | set(ingestor.outcome.changed) | set(really_removed))
     if stale:
-        from sonantica_core.trackcache import invalidate_tracks
+        from sonantica_core.media.trackcache import invalidate_tracks
 
         await invalidate_tracks(ctx, stale)  # streams find the new path at once
     if state.added or state.changed or state.moved or state.removed or state.changed_ids:

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib does n
 
 from analysis_helpers import Recorder
 
-from sonantica_core.analysis.testsignals import song, write_audio
+from sonantica_core.testing.signals import song, write_audio
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,8 @@ import pytest
 from analysis_helpers import Recorder
 
 from sonantica_core.analysis import AudioDecodeError, AudioDecoder, run_analyzers
-from sonantica_core.analysis.testsignals import ENCODINGS, write_audio
 from sonantica_core.contract import AudioNeed
+from sonantica_core.testing.signals import ENCODINGS, write_audio
 
 RATE = 44100
 

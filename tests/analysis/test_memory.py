@@ -9,8 +9,8 @@ import numpy as np
 from analysis_helpers import Recorder
 
 from sonantica_core.analysis import PipelineStats, run_analyzers
-from sonantica_core.analysis.testsignals import write_audio_stream
 from sonantica_core.contract import AudioNeed
+from sonantica_core.testing.signals import write_audio_stream
 
 RATE = 22050
 MINUTES = 10

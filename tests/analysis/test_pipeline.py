@@ -9,8 +9,8 @@ import pytest
 from analysis_helpers import Broken, Recorder
 
 from sonantica_core.analysis import AudioDecodeError, PipelineStats, run_analyzers
-from sonantica_core.analysis.testsignals import write_audio
 from sonantica_core.contract import AnalysisResult, AudioNeed
+from sonantica_core.testing.signals import write_audio
 
 
 def test_each_analyzer_gets_its_form(flac_file: Path, stereo_song: np.ndarray):

@@ -21,7 +21,7 @@ from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures
 from sonantica_core.db.library import Album, Track
 from sonantica_core.plugins import Plugin, hookimpl
 from sonantica_core.settings import SETTINGS
-from sonantica_core.testing_audio import AudioSpec, write_audio
+from sonantica_core.testing.audio import AudioSpec, write_audio
 
 
 class _PeakSession(AnalysisSession):
@@ -194,7 +194,7 @@ async def test_analyze_request_is_queued_once_and_new_version_requeues(plugin_ap
 
 async def test_analysis_ready_event_reaches_the_event_stream(plugin_app, music: Path) -> None:
     from sonantica_core.analysis.tasks import analyze_track
-    from sonantica_core.events import subscribe
+    from sonantica_core.bus.events import subscribe
 
     async with plugin_app(AnalyzersPlugin(), MEDIA_PATH=f"music={music}") as core:
         (track,) = await _add_tracks(core.ctx, ["t0.flac"], album=False)
@@ -279,7 +279,7 @@ async def test_a_played_track_is_analysed_before_a_backlog_of_500(
                 sys.executable,
                 "-c",
                 "import importlib.metadata, sys;"
-                "from sonantica_core.testing import register_plugin;"
+                "from sonantica_core.testing.fixtures import register_plugin;"
                 "import prioritytest_plugin;"
                 "from sonantica_core.cli.main import main;"
                 "ctx = register_plugin(prioritytest_plugin.plugin); ctx.__enter__();"

@@ -8,8 +8,8 @@ from sqlalchemy import insert
 
 from sonantica_core.analysis.pipeline import run_analyzers
 from sonantica_core.analysis.store import store_results
-from sonantica_core.analysis.testsignals import song, write_audio
 from sonantica_core.db.library import Track
+from sonantica_core.testing.signals import song, write_audio
 
 
 async def test_same_recording_in_three_encodings_is_one_group(core, tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ from sonantica_core.auth.principal import Access
 from sonantica_core.auth.refresh import issue_refresh_token
 from sonantica_core.db.library import Track
 from sonantica_core.db.playback import Playlist, PlaylistTrack
-from sonantica_core.http.access import resolve_access
-from sonantica_core.testing import TEST_PASSWORD
+from sonantica_core.http.middleware.access import resolve_access
+from sonantica_core.testing.fixtures import TEST_PASSWORD
 
 ROLES = ("anonymous", "user", "other", "admin")
 #: Routes reachable without credentials.
@@ -38,12 +38,12 @@ PUBLIC = {
 }
 #: Route modules whose every route the table must cover.
 OWN_MODULES = (
-    "sonantica_core.http.stream",
-    "sonantica_core.http.health",
-    "sonantica_core.http.auth_routes",
-    "sonantica_core.http.users",
-    "sonantica_core.http.playlists",
-    "sonantica_core.http.history",
+    "sonantica_core.http.routes.stream",
+    "sonantica_core.http.routes.health",
+    "sonantica_core.http.routes.auth",
+    "sonantica_core.http.routes.users",
+    "sonantica_core.http.routes.playlists",
+    "sonantica_core.http.routes.history",
 )
 
 

@@ -9,7 +9,7 @@ import httpx
 
 from sonantica_core.auth.state import get_auth_state
 from sonantica_core.context import open_context
-from sonantica_core.webapp import build_app_for_context
+from sonantica_core.server.web import build_app_for_context
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -89,7 +89,7 @@ async def test_revocation_reaches_another_process(client, core, make_user, setti
     try:
         other_app = build_app_for_context(other_ctx)
         async with other_app.router.lifespan_context(other_app):
-            from sonantica_core.invalidation import get_bus
+            from sonantica_core.bus.invalidation import get_bus
 
             await asyncio.wait_for(get_bus(other_ctx).subscribed.wait(), 10)
             transport = httpx.ASGITransport(app=other_app)

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from sonantica_core.auth.state import get_auth_state
+from sonantica_core.bus.invalidation import get_bus
 from sonantica_core.context import open_context
-from sonantica_core.invalidation import get_bus
-from sonantica_core.webapp import build_app_for_context
+from sonantica_core.server.web import build_app_for_context
 
 
 @asynccontextmanager

@@ -8,9 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 
-from sonantica_core.app import create_app
 from sonantica_core.auth.principal import Access
-from sonantica_core.http.access import admin_only, current_user, public, set_access
+from sonantica_core.http.middleware.access import admin_only, current_user, public, set_access
+from sonantica_core.server.app import create_app
 
 
 async def whoami(request: Request) -> JSONResponse:

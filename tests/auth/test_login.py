@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from sonantica_core.auth.tokens import issue_access_token
-from sonantica_core.testing import TEST_PASSWORD
+from sonantica_core.testing.fixtures import TEST_PASSWORD
 
 
 async def login(client, username: str, password: str = TEST_PASSWORD, **kw):
@@ -76,7 +76,7 @@ async def test_short_access_token_ttl_expires(make_settings, make_user) -> None:
     import httpx
 
     from sonantica_core.context import open_context
-    from sonantica_core.webapp import build_app_for_context
+    from sonantica_core.server.web import build_app_for_context
 
     settings = make_settings(ACCESS_TOKEN_TTL="1")
     ctx = await open_context(

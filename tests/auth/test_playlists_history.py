@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from sonantica_core.bus.events import CHANNEL
 from sonantica_core.db.library import Track
-from sonantica_core.events import CHANNEL
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from sonantica_core.auth.ratelimit import address_key
-from sonantica_core.testing import TEST_PASSWORD
+from sonantica_core.testing.fixtures import TEST_PASSWORD
 
 
 def client_from(app, address: str) -> httpx.AsyncClient:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sonantica_core.testing import TEST_PASSWORD
+from sonantica_core.testing.fixtures import TEST_PASSWORD
 
 
 async def sign_in(client, make_user, name: str) -> dict:

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from sonantica_core.bus.events import encode_event
 from sonantica_core.contract import TracksChanged
-from sonantica_core.events import encode_event
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from sonantica_core.auth.principal import Access
-from sonantica_core.http.access import _AccessMemo, public, resolve_access
+from sonantica_core.http.middleware.access import _AccessMemo, public, resolve_access
 from sonantica_core.http.responsecache import cache_key
 
 
@@ -56,7 +56,7 @@ async def test_the_memo_router_answers_as_starlette_does() -> None:
     import httpx
     from starlette.routing import Mount
 
-    from sonantica_core.http.router import MemoRouter, use_memo_router
+    from sonantica_core.fastpath.route_memo import MemoRouter, use_memo_router
 
     async def echo(request: Request) -> PlainTextResponse:
         return PlainTextResponse(f"{request.scope['route'].path} {dict(request.path_params)}")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import psutil
 import pytest
 
-from sonantica_core.yielding import Decision, WorkerYield, YieldPolicy, YieldState, policy_for
+from sonantica_core.server.yielding import Decision, WorkerYield, YieldPolicy, YieldState, policy_for
 
 POLICY = YieldPolicy(interval=0.1, busy_cores=0.2, calm=0.5, max_pause=3.0, run_between=1.0)
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sonantica_core.db.analysis import TrackAudioFeatures
 from sonantica_core.db.library import Album, AlbumArtist, Artist, Genre, Track, TrackArtist, TrackGenre
-from sonantica_core.library.folding import fold
+from sonantica_core.text.folding import fold
 
 EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 FORMATS = {

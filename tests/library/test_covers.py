@@ -11,8 +11,8 @@ from librarybuild import Library
 from PIL import Image, ImageStat
 from sqlalchemy import update
 
-from sonantica_core import covers
 from sonantica_core.db.library import Album, Track
+from sonantica_core.media import covers
 
 WEBP = {"Accept": "image/avif,image/webp,*/*;q=0.8"}
 JPEG = {"Accept": "image/jpeg,image/*;q=0.8"}

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from sonantica_core.library.folding import fold, fold_optional
-from sonantica_core.library.fuzzy import allowed_edits, corrections, deletions, edit_distance, lookup_keys
-from sonantica_core.library.lexemes import index_lexemes, query_terms, tsquery_lexeme
-from sonantica_core.library.tsvector import vector_text, weighted_vector
+from sonantica_core.text.folding import fold, fold_optional
+from sonantica_core.text.fuzzy import allowed_edits, corrections, deletions, edit_distance, lookup_keys
+from sonantica_core.text.lexemes import index_lexemes, query_terms, tsquery_lexeme
+from sonantica_core.text.tsvector import vector_text, weighted_vector
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
-from sonantica_core.http.openapi import api_doc, doc_for
-from sonantica_core.http.openapi_spec import build_spec
+from sonantica_core.http.openapi.docs import api_doc, doc_for
+from sonantica_core.http.openapi.spec import build_spec
 from sonantica_core.plugins import Plugin, hookimpl
 
 
@@ -48,7 +48,7 @@ async def test_every_route_appears(client: Any, app: Any) -> None:
 
 async def test_every_operation_is_described(client: Any, app: Any) -> None:
     """Every endpoint has an ``@api_doc``: add one to the routes you write (see
-    sonantica_core.http.openapi)."""
+    sonantica_core.http.openapi.docs)."""
     spec = await spec_of(client)
     undocumented = {
         f"{method.upper()} {path}"

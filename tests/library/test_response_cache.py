@@ -15,7 +15,7 @@ from sonantica_core.http.responsecache import (
     bump_library_generation,
     get_response_cache,
 )
-from sonantica_core.library.folding import fold
+from sonantica_core.text.folding import fold
 
 TRACKS = "/api/library/tracks?sort=title&limit=3"
 

@@ -26,8 +26,8 @@ from schemathesis.specs.openapi.checks import (
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sonantica_core.context import CoreContext, open_context
+from sonantica_core.server.web import build_app_for_context
 from sonantica_core.settings import Settings
-from sonantica_core.webapp import build_app_for_context
 
 EXAMPLES = 12
 CHECKS = [

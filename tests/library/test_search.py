@@ -9,8 +9,8 @@ from librarybuild import Library, LibraryBuilder
 from sqlalchemy import text, update
 
 from sonantica_core.db.library import Artist, Track
-from sonantica_core.library.folding import fold
 from sonantica_core.library.maintenance import refresh_search_terms
+from sonantica_core.text.folding import fold
 
 
 async def search(api: Any, q: str, limit: int = 20) -> dict[str, Any]:

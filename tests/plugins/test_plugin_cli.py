@@ -8,7 +8,7 @@ from pathlib import Path
 from plugin_samples import FutureApi, Greeter
 
 from sonantica_core.cli.main import main
-from sonantica_core.testing import register_plugin
+from sonantica_core.testing.fixtures import register_plugin
 
 
 def write_plugins_file(tmp_path: Path, text: str) -> Path:

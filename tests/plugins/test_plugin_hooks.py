@@ -32,7 +32,7 @@ from sonantica_core.contract import (
     TracksChanged,
 )
 from sonantica_core.plugins import Plugin, PluginCommand, PluginConfig, hookimpl
-from sonantica_core.testing import register_plugin
+from sonantica_core.testing.fixtures import register_plugin
 
 
 class Recorder(Plugin):

@@ -24,8 +24,8 @@ import httpx
 import pytest
 
 from sonantica_core.context import open_context
+from sonantica_core.server.web import build_app_for_context
 from sonantica_core.settings import SETTINGS, Settings, load_settings
-from sonantica_core.webapp import build_app_for_context
 
 pytestmark = pytest.mark.slow
 

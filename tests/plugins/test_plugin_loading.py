@@ -13,7 +13,7 @@ from sonantica_core.errors import ConfigError
 from sonantica_core.plugins import Candidate, Plugin, PluginStatus, hookimpl, load_plugins
 from sonantica_core.plugins.summary import describe, summary_line
 from sonantica_core.settings import Settings, load_settings
-from sonantica_core.testing import register_plugin
+from sonantica_core.testing.fixtures import register_plugin
 
 
 def settings_from(tmp_path: Path, toml: str) -> Settings:

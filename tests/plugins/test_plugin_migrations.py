@@ -12,7 +12,7 @@ from sonantica_test_notes import MissingMigrations, NotesPlugin
 from sonantica_core.db import migrate as schema
 from sonantica_core.plugins import Candidate, load_plugins
 from sonantica_core.settings import Settings, load_settings
-from sonantica_core.testing import register_plugin
+from sonantica_core.testing.fixtures import register_plugin
 
 NOTES_DIR = Path(__file__).parent / "sonantica_test_notes" / "migrations"
 

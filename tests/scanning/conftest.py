@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sonantica_core.context import CoreContext, open_context
-from sonantica_core.testing_audio import LibraryManifest, build_library
+from sonantica_core.testing.audio import LibraryManifest, build_library
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from sonantica_core.db.library import Album, ScanProblemRow, Track
 from sonantica_core.db.playback import PlaybackHistory
 from sonantica_core.db.users import User
 from sonantica_core.scanning.scan import run_scan
-from sonantica_core.testing_audio import AudioSpec, write_audio
+from sonantica_core.testing.audio import AudioSpec, write_audio
 
 
 async def _tracks(ctx) -> dict[str, Track]:
@@ -218,7 +218,7 @@ async def test_same_title_by_different_artists_stays_two_albums(scan_ctx, scanne
 async def test_scan_publishes_progress_events(scan_ctx, scanners) -> None:
     import asyncio
 
-    from sonantica_core.events import subscribe
+    from sonantica_core.bus.events import subscribe
 
     received: list[dict] = []
 

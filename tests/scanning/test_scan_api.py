@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from sonantica_core.auth.principal import Principal
 from sonantica_core.db.library import ScanRun
-from sonantica_core.http.events import format_event, visible_to
+from sonantica_core.http.routes.events import format_event, visible_to
 from sonantica_core.settings import SETTINGS
-from sonantica_core.testing_audio import AudioSpec, write_audio
+from sonantica_core.testing.audio import AudioSpec, write_audio
 
 
 def _library(root: Path) -> None:

@@ -15,7 +15,7 @@ from sonantica_core.scanning import pipeline
 from sonantica_core.scanning.scan import run_scan
 from sonantica_core.scanning.walk import UNKNOWN, iter_root
 from sonantica_core.settings import MediaRoot
-from sonantica_core.testing_audio import AudioSpec, write_audio
+from sonantica_core.testing.audio import AudioSpec, write_audio
 
 
 async def _tracks(ctx) -> dict[str, Track]:

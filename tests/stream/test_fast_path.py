@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from sonantica_core.fastpath.door import FastDoor, serve_web
-from sonantica_core.webapp import build_app_for_context
-from sonantica_core.webworkers import hypercorn_config
+from sonantica_core.fastpath.server import FastDoor, serve_web
+from sonantica_core.server.web import build_app_for_context
+from sonantica_core.server.webprocesses import hypercorn_config
 
 
 @dataclass
@@ -296,7 +296,7 @@ async def test_an_app_that_raises_before_answering_gets_a_500(serve, core, user_
 async def test_middleware_sees_fast_path_requests(serve, core, user_headers, song_id) -> None:
     from starlette.middleware import Middleware
 
-    from sonantica_core.app import create_app
+    from sonantica_core.server.app import create_app
 
     seen: list[str] = []
 
@@ -319,8 +319,8 @@ async def test_middleware_sees_fast_path_requests(serve, core, user_headers, son
 
 
 async def test_server_sent_events_stream_through_the_fast_path(serve, core, user_headers) -> None:
+    from sonantica_core.bus.notify import emit
     from sonantica_core.contract import TracksChanged
-    from sonantica_core.notify import emit
 
     served = await serve()
     reader, writer = await served.open()

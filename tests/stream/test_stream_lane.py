@@ -10,8 +10,8 @@ import httpx
 import pytest
 from starlette.middleware import Middleware
 
-from sonantica_core.app import create_app
-from sonantica_core.http.streamlane import lane_applies
+from sonantica_core.fastpath.stream_route import lane_applies
+from sonantica_core.server.app import create_app
 from sonantica_core.settings import Settings
 
 

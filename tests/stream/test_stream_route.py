@@ -13,8 +13,8 @@ from sonantica_core.auth.keys import secure_link_secret
 from sonantica_core.auth.signed_urls import signed_stream_url
 from sonantica_core.db.library import Track
 from sonantica_core.db.playback import Download
+from sonantica_core.media.trackcache import get_track_cache, invalidate_track
 from sonantica_core.streaming import secure_link_token
-from sonantica_core.trackcache import get_track_cache, invalidate_track
 
 
 async def test_whole_file_and_ranges_are_exact(client, user_headers, song_id, media) -> None:
@@ -217,7 +217,7 @@ async def test_accel_mode(make_settings, media, make_user, add_track) -> None:
     import httpx
 
     from sonantica_core.context import open_context
-    from sonantica_core.webapp import build_app_for_context
+    from sonantica_core.server.web import build_app_for_context
 
     settings = make_settings(MEDIA_PATH=f"music={media.root}", STREAM_MODE="accel")
     ctx = await open_context(
@@ -256,9 +256,9 @@ async def test_accel_mode(make_settings, media, make_user, add_track) -> None:
 async def test_track_invalidation_reaches_another_process(client, core, settings, user_headers, song_id) -> None:
     import httpx
 
+    from sonantica_core.bus.invalidation import get_bus
     from sonantica_core.context import open_context
-    from sonantica_core.invalidation import get_bus
-    from sonantica_core.webapp import build_app_for_context
+    from sonantica_core.server.web import build_app_for_context
 
     other_ctx = await open_context(
         settings, secret_key=settings.secret_key, postgres_url=settings.postgres_url, redis_url=settings.redis_url

@@ -12,8 +12,14 @@ from urllib.parse import quote
 
 import pytest
 
+from sonantica_core.media.storage import (
+    MediaMissingError,
+    MediaPathError,
+    MediaStorage,
+    UnsafePathError,
+    check_relative_path,
+)
 from sonantica_core.settings import MediaRoot
-from sonantica_core.storage import MediaMissingError, MediaPathError, MediaStorage, UnsafePathError, check_relative_path
 
 HOSTILE_PATHS = [
     # plain traversal

@@ -14,7 +14,7 @@ from sonantica_fingerprint.chromaprint import compress, encode
 from sonantica_fingerprint.plugin import plugin
 
 from sonantica_core.analysis import run_analyzers
-from sonantica_core.analysis.testsignals import melody, song, write_audio
+from sonantica_core.testing.signals import melody, song, write_audio
 
 RATE = 44100
 

@@ -12,8 +12,8 @@ from sonantica_key.profiles import camelot, key_name
 
 from sonantica_core.analysis import run_analyzers
 from sonantica_core.analysis.derive import StreamResampler
-from sonantica_core.analysis.testsignals import PROGRESSIONS, chord_progression, drum_loop, song, write_audio
 from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult, AudioInfo
+from sonantica_core.testing.signals import PROGRESSIONS, chord_progression, drum_loop, song, write_audio
 
 RATE = 22050
 #: Three tonics per progression, spread over the circle of fifths.

@@ -13,8 +13,8 @@ from sonantica_loudness.meter import LoudnessMeter
 from sonantica_loudness.plugin import plugin
 
 from sonantica_core.analysis import run_analyzers
-from sonantica_core.analysis.testsignals import song, write_audio
 from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult
+from sonantica_core.testing.signals import song, write_audio
 
 
 def analyse(path: Path, track_id: int = 1) -> AnalysisResult:

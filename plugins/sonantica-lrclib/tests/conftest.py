@@ -1,4 +1,4 @@
-"""Fixtures of the lrclib plugin's tests (the core's fixtures come from sonantica_core.testing)."""
+"""Fixtures of the lrclib plugin's tests (the core's fixtures come from sonantica_core.testing.fixtures)."""
 
 from __future__ import annotations
 

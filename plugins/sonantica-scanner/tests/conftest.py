@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the plugin, when
 
 from sonantica_scanner.scanner import MutagenScanner
 
-from sonantica_core.testing_audio import LibraryManifest, build_library
+from sonantica_core.testing.audio import LibraryManifest, build_library
 
 
 @functools.cache

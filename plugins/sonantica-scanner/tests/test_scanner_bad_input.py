@@ -14,7 +14,7 @@ import pytest
 from sonantica_scanner.scanner import MutagenScanner
 
 from sonantica_core.contract import ScanError, ScannedFile
-from sonantica_core.testing_audio import FORMATS, AudioSpec, Picture, make_image, permissions_enforced, write_audio
+from sonantica_core.testing.audio import FORMATS, AudioSpec, Picture, make_image, permissions_enforced, write_audio
 
 ALL_FORMATS = sorted(FORMATS)
 

@@ -11,7 +11,7 @@ from sonantica_scanner.covers import CoverFinder, sniff_mime, valid_image
 from sonantica_scanner.readers import EmbeddedPicture
 from sonantica_scanner.scanner import MutagenScanner
 
-from sonantica_core.testing_audio import AudioSpec, Picture, make_image, write_audio
+from sonantica_core.testing.audio import AudioSpec, Picture, make_image, write_audio
 
 JPEG = make_image((200, 0, 0))
 PNG = make_image((0, 200, 0), fmt="PNG")

@@ -9,7 +9,7 @@ import pytest
 from mutagen.flac import FLAC
 from sonantica_scanner.scanner import MutagenScanner
 
-from sonantica_core.testing_audio import FORMATS, AudioSpec, Picture, make_image, write_audio, write_tags
+from sonantica_core.testing.audio import FORMATS, AudioSpec, Picture, make_image, write_audio, write_tags
 
 TAGGED = sorted(k for k, f in FORMATS.items() if f.tags != "none")
 BIG_COVER = Picture(make_image((90, 10, 140), (400, 400), fmt="PNG"), 3, "image/png")

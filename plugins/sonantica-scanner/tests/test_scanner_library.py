@@ -8,7 +8,7 @@ import pytest
 from sonantica_scanner.scanner import MutagenScanner
 
 from sonantica_core.contract import ScanError, ScannedFile
-from sonantica_core.testing_audio import ExpectedFile, ExpectedProblem, LibraryManifest
+from sonantica_core.testing.audio import ExpectedFile, ExpectedProblem, LibraryManifest
 
 
 def test_good_file(good_file: ExpectedFile, manifest: LibraryManifest, scanner: MutagenScanner) -> None:
@@ -59,7 +59,7 @@ def test_bad_file(bad_file: ExpectedProblem, manifest: LibraryManifest, scanner:
 
 
 def test_every_format_is_in_the_library(manifest: LibraryManifest) -> None:
-    from sonantica_core.testing_audio import FORMATS
+    from sonantica_core.testing.audio import FORMATS
 
     assert {f.format for f in manifest.files.values()} == set(FORMATS)
 

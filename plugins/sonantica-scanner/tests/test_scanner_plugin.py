@@ -14,7 +14,7 @@ from sonantica_scanner.plugin import plugin
 from sonantica_scanner.scanner import MutagenScanner
 
 from sonantica_core.contract import Scanner
-from sonantica_core.testing_audio import FORMATS, AudioSpec, make_samples, write_audio
+from sonantica_core.testing.audio import FORMATS, AudioSpec, make_samples, write_audio
 
 PLUGIN_DIR = Path(__file__).resolve().parents[1]
 

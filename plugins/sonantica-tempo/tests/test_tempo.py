@@ -11,8 +11,8 @@ from sonantica_tempo.plugin import plugin
 
 from sonantica_core.analysis import run_analyzers
 from sonantica_core.analysis.derive import StreamResampler
-from sonantica_core.analysis.testsignals import chord_progression, drum_loop, song, write_audio
 from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult, AudioInfo
+from sonantica_core.testing.signals import chord_progression, drum_loop, song, write_audio
 
 RATE = 22050
 TEMPI = [70, 74, 79, 85, 91, 98, 104, 111, 118, 124, 128, 133, 140, 147, 155, 162, 168, 174, 180]

@@ -13,7 +13,7 @@ from sonantica_waveform.peaks import PeakAccumulator
 from sonantica_waveform.plugin import plugin
 
 from sonantica_core.analysis import AudioDecoder, run_analyzers
-from sonantica_core.analysis.testsignals import song, write_audio
+from sonantica_core.testing.signals import song, write_audio
 
 
 def waveform(path: Path, **options) -> dict:
