@@ -4,6 +4,10 @@ One :class:`CoreContext` exists per process (web or worker). Plugins receive it
 instead of reaching into core internals; its attributes are the documented,
 stable surface: ``settings``, ``session()``, ``redis``, ``events``, ``storage``
 (the derived-data directory), ``cache`` and ``plugin_config(name)``.
+
+Beside it, ``ctx.services`` (:class:`ProcessServices`) holds what the core's own
+parts keep per process (caches, the auth state, the broker, the plugin manager):
+typed attributes, each owned by one module. It is not part of the plugin contract.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,6 +27,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sonantica_core.bus.events import EventPublisher
 from sonantica_core.db.engine import create_engine, session_factory, session_scope
 from sonantica_core.settings import Settings
+
+if TYPE_CHECKING:
+    from anyio import CapacityLimiter
+
+    from sonantica_core.auth.ratelimit import LoginRateLimiter
+    from sonantica_core.auth.state import AuthState
+    from sonantica_core.bus.invalidation import InvalidationBus
+    from sonantica_core.bus.library import GenerationBumps, LibraryListener
+    from sonantica_core.http.responsecache import ResponseCache
+    from sonantica_core.library.genres import GenreStats
+    from sonantica_core.media.storage import MediaStorage
+    from sonantica_core.media.trackcache import TrackCache
+    from sonantica_core.plugins.manager import PluginManager
+    from sonantica_core.tasks.broker import PriorityRedisBroker
 
 
 class DerivedStorage:
@@ -93,6 +111,46 @@ class Cache:
         return Cache(self._redis, self._prefix.removeprefix("sonantica:cache:") + name)
 
 
+#: ``hook(ctx, track_id, user_id)``, called when a stream of a track starts (may return an awaitable).
+StreamStartHook = Any
+
+
+@dataclass
+class ProcessServices:
+    """What the core keeps per process, one typed attribute per service.
+
+    Each is created on first use by the module that owns it (``get_auth_state``,
+    ``get_track_cache``, ``get_bus`` ...) or installed by the process's wiring
+    (``sonantica_core.server``); tests may replace one to observe or break it.
+    """
+
+    #: The task broker that sends (and in a worker, receives) tasks.
+    broker: PriorityRedisBroker | None = None
+    #: The plugin manager of this process (``sonantica_core.plugins.manager_of``).
+    plugins: PluginManager | None = None
+    #: Called when a stream starts (the web process analyses unanalysed tracks first).
+    on_stream_start: StreamStartHook | None = None
+    #: The invalidation bus: cross-process "drop what you cache" messages.
+    invalidation: InvalidationBus | None = None
+    #: In-process subscribers of "the library changed" (``sonantica_core.bus.library``).
+    library_listeners: list[LibraryListener] = field(default_factory=list)
+    #: Coalescing of library generation bumps (``sonantica_core.bus.library``).
+    generation_bumps: GenerationBumps | None = None
+    media: MediaStorage | None = None
+    auth: AuthState | None = None
+    login_limiter: LoginRateLimiter | None = None
+    track_cache: TrackCache | None = None
+    response_cache: ResponseCache | None = None
+    genre_stats: GenreStats | None = None
+    #: The key that signs this server's library cursors.
+    cursor_key: bytes | None = None
+    #: Cover renderings at once, and one lock per cover being rendered.
+    cover_renderers: CapacityLimiter | None = None
+    cover_locks: dict[tuple[str, int, str], Any] = field(default_factory=dict)
+    #: Tracks whose analysis a stream already asked for.
+    analysis_requested: set[int] = field(default_factory=set)
+
+
 @dataclass
 class CoreContext:
     """Shared services of one process. Create with :func:`open_context`."""
@@ -109,8 +167,8 @@ class CoreContext:
     cache: Cache
     #: Filled by the plugin manager: name → validated configuration object.
     plugin_configs: dict[str, Any] = field(default_factory=dict)
-    #: Anything a part of the core wants to keep per process (e.g. the track cache).
-    extras: dict[str, Any] = field(default_factory=dict)
+    #: The core's own per-process services (not part of the plugin contract).
+    services: ProcessServices = field(default_factory=ProcessServices)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -24,5 +24,13 @@ class DataDirLocked(SonanticaError):
     """Another Sonántica server already uses this data directory."""
 
 
+class CommandFailed(SonanticaError):
+    """A command failed in a way the user can act on; the message says how. ``status``: the exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class SchemaOutOfDate(SonanticaError):
     """The database schema is older than this version of Sonántica."""

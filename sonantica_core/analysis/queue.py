@@ -1,4 +1,5 @@
-"""Who gets analysed when: the background backlog, and the listener's track first.
+"""The bookkeeping of the analysis queue: who is pending, locks and markers, cached results.
+(The tasks and their queueing are in :mod:`sonantica_core.analysis.tasks`.)
 
 * The backlog comes from the database: present tracks that lack a ``done`` or
   ``failed`` row for an enabled analyzer at its current version. It is queued at
@@ -11,7 +12,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Sequence
@@ -21,7 +21,6 @@ from sqlalchemy import text
 
 from sonantica_core.context import CoreContext
 from sonantica_core.contract import Analyzer
-from sonantica_core.tasks import Priority, send
 
 log = logging.getLogger("sonantica.analysis")
 
@@ -70,38 +69,6 @@ async def pending_tracks(
         return list((await session.execute(text(sql), params)).scalars())
 
 
-async def queue_backlog(ctx: CoreContext, *, track_ids: Sequence[int] | None = None) -> int:
-    """Queue every pending track at low priority (once each); returns how many were queued."""
-    from sonantica_core.analysis.tasks import analyze_track
-
-    analyzers = enabled_analyzers(ctx)
-    queued = 0
-    for track_id in await pending_tracks(ctx, analyzers, track_ids=track_ids):
-        if await ctx.redis.set(LOW_MARK.format(track_id), "1", nx=True, ex=LOW_MARK_SECONDS):
-            await send(analyze_track, track_id, priority=Priority.LOW)
-            queued += 1
-    if queued:
-        log.info("queued %d tracks for background analysis", queued)
-    return queued
-
-
-async def request_analysis(ctx: CoreContext, track_id: int) -> str:
-    """Queue ``track_id`` at high priority unless it is analysed or already queued.
-
-    Returns ``"done"``, ``"queued"`` or ``"already queued"``.
-    """
-    from sonantica_core.analysis.tasks import analyze_track
-
-    if await ctx.redis.exists(RESULT_CACHE.format(track_id)):
-        return "done"
-    if not await pending_tracks(ctx, enabled_analyzers(ctx), track_ids=[track_id]):
-        return "done"
-    if not await ctx.redis.set(HIGH_LOCK.format(track_id), "1", nx=True, ex=HIGH_LOCK_SECONDS):
-        return "already queued"
-    await send(analyze_track, track_id, priority=Priority.HIGH)
-    return "queued"
-
-
 async def release(ctx: CoreContext, track_id: int) -> None:
     await ctx.redis.delete(HIGH_LOCK.format(track_id), LOW_MARK.format(track_id))
 
@@ -113,22 +80,3 @@ async def cache_result(ctx: CoreContext, track_id: int, summary: dict[str, Any])
 async def cached_result(ctx: CoreContext, track_id: int) -> dict[str, Any] | None:
     raw = await ctx.redis.get(RESULT_CACHE.format(track_id))
     return json.loads(raw) if raw else None
-
-
-def on_stream_start(ctx: CoreContext, track_id: int, user_id: int) -> Any:
-    """The stream route's hook: analyse an unanalysed track first (runs in the background)."""
-    seen: set[int] = ctx.extras.setdefault("analysis_requested", set())
-    if track_id in seen:
-        return None
-    if len(seen) > 100_000:
-        seen.clear()
-    seen.add(track_id)
-
-    async def request() -> None:
-        try:
-            await request_analysis(ctx, track_id)
-        except Exception:
-            seen.discard(track_id)
-            raise
-
-    return asyncio.ensure_future(request())

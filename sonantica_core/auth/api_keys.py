@@ -2,7 +2,9 @@
 
 A key is ``snt_`` followed by 43 URL-safe characters (256 random bits). It is
 shown once, at creation; the database keeps its SHA-256 (a slow hash would add
-nothing for a key this random) and a short prefix to tell keys apart.
+nothing for a key this random) and a short prefix to tell keys apart. A key may
+expire, and notes when it was last used. Listing, counting and revoking are
+:data:`CREDENTIALS` (:mod:`.credentials`).
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from sonantica_core.auth.credentials import CredentialKind
 from sonantica_core.db.users import ApiKey, User
 
 KEY_PREFIX = "snt_"
@@ -23,13 +25,17 @@ _KEY_SHAPE = re.compile(r"^snt_[A-Za-z0-9_-]{43}$")
 #: Characters of the key shown in listings (``snt_`` and 8 more).
 SHOWN_PREFIX_LENGTH = 12
 MAX_KEYS_PER_USER = 100
+#: Counting, listing and revoking a user's keys.
+CREDENTIALS = CredentialKind(ApiKey, "API key", "API keys", MAX_KEYS_PER_USER)
 
 
 def new_api_key() -> str:
+    """A fresh key: ``snt_`` and 256 random bits."""
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 def looks_like_api_key(value: str) -> bool:
+    """Whether a bearer credential is meant as an API key (rather than a token)."""
     return value.startswith(KEY_PREFIX)
 
 
@@ -48,36 +54,7 @@ async def create_api_key(
     row = ApiKey(
         user_id=user_id, name=name, prefix=key[:SHOWN_PREFIX_LENGTH], key_hash=hash_api_key(key), expires_at=expires_at
     )
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
-    return row, key
-
-
-async def count_active_keys(session: AsyncSession, user_id: int) -> int:
-    query = select(func.count()).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
-    return (await session.execute(query)).scalar_one()
-
-
-async def list_api_keys(session: AsyncSession, user_id: int) -> Sequence[ApiKey]:
-    """The user's keys that are not revoked, newest first."""
-    query = (
-        select(ApiKey)
-        .where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
-        .order_by(ApiKey.created_at.desc(), ApiKey.id.desc())
-    )
-    return (await session.execute(query)).scalars().all()
-
-
-async def revoke_api_key(session: AsyncSession, user_id: int, key_id: int) -> bool:
-    """Revoke one of ``user_id``'s keys; False if there is no such active key."""
-    result = await session.execute(
-        update(ApiKey)
-        .where(ApiKey.id == key_id, ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None))
-        .values(revoked_at=dt.datetime.now(dt.UTC))
-        .returning(ApiKey.id)
-    )
-    return result.first() is not None
+    return await CREDENTIALS.add(session, row), key
 
 
 async def use_api_key(conn: AsyncConnection, key_hash: str) -> tuple[int, int, str, dt.datetime | None] | None:

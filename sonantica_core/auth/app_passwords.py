@@ -4,7 +4,8 @@ Subsonic's token scheme sends ``t = md5(secret + salt)`` and ``s = salt``; only 
 server that can read the secret back can check it. So each app password is
 stored sealed (AES-256-GCM, key derived from SECRET_KEY by HKDF, bound to its
 owner), is separate from the login password (which stays Argon2id-only), is
-shown once at creation, and can be revoked on its own.
+shown once at creation, and can be revoked on its own. Listing, counting and
+revoking are :data:`CREDENTIALS` (:mod:`.credentials`).
 
 A future Subsonic plugin calls :func:`verify_subsonic_token` (``t``/``s``) or
 :func:`verify_app_password` (plain ``p``).
@@ -21,9 +22,10 @@ import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sonantica_core.auth.credentials import CredentialKind
 from sonantica_core.auth.keys import APP_PASSWORDS, derive_key
 from sonantica_core.auth.sealing import SealError, seal, unseal
 from sonantica_core.db.users import AppPassword, User
@@ -37,6 +39,8 @@ MAX_PER_USER = 50
 _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: typed on phones
 _MD5_HEX = re.compile(r"^[0-9a-fA-F]{32}$")
 MIN_SALT_LENGTH = 6  # the Subsonic API asks clients for at least six characters
+#: Counting, listing and revoking a user's app passwords.
+CREDENTIALS = CredentialKind(AppPassword, "app password", "app passwords", MAX_PER_USER)
 
 
 def new_app_password() -> str:
@@ -50,6 +54,7 @@ def _associated(user_id: int) -> bytes:
 
 
 def seal_secret(secret_key: str, user_id: int, password: str) -> bytes:
+    """``password`` sealed for storage, bound to its owner ``user_id``."""
     return seal(derive_key(secret_key, APP_PASSWORDS), password.encode(), _associated(user_id))
 
 
@@ -68,34 +73,7 @@ async def create_app_password(
     """Store a new app password; returns the row and the secret (shown once)."""
     password = new_app_password()
     row = AppPassword(user_id=user_id, name=name, secret_encrypted=seal_secret(secret_key, user_id, password))
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
-    return row, password
-
-
-async def count_app_passwords(session: AsyncSession, user_id: int) -> int:
-    query = select(func.count()).where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
-    return (await session.execute(query)).scalar_one()
-
-
-async def list_app_passwords(session: AsyncSession, user_id: int) -> Sequence[AppPassword]:
-    query = (
-        select(AppPassword)
-        .where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
-        .order_by(AppPassword.created_at.desc(), AppPassword.id.desc())
-    )
-    return (await session.execute(query)).scalars().all()
-
-
-async def revoke_app_password(session: AsyncSession, user_id: int, password_id: int) -> bool:
-    result = await session.execute(
-        update(AppPassword)
-        .where(AppPassword.id == password_id, AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None))
-        .values(revoked_at=dt.datetime.now(dt.UTC))
-        .returning(AppPassword.id)
-    )
-    return result.first() is not None
+    return await CREDENTIALS.add(session, row), password
 
 
 async def _active_rows(session: AsyncSession, user_id: int) -> Sequence[AppPassword]:

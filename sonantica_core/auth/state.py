@@ -107,9 +107,9 @@ class AuthState:
 
 def get_auth_state(ctx: CoreContext) -> AuthState:
     """This process's :class:`AuthState` (created on first use)."""
-    state = ctx.extras.get("auth_state")
+    state = ctx.services.auth
     if state is None:
-        state = ctx.extras["auth_state"] = AuthState(ctx)
+        state = ctx.services.auth = AuthState(ctx)
     return state
 
 

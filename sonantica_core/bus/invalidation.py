@@ -151,9 +151,9 @@ def _raise_if_cancelled() -> None:
 
 def get_bus(ctx: CoreContext) -> InvalidationBus:
     """This process's bus (created on first use)."""
-    bus = ctx.extras.get("invalidation_bus")
+    bus = ctx.services.invalidation
     if bus is None:
-        bus = ctx.extras["invalidation_bus"] = InvalidationBus(ctx.redis)
+        bus = ctx.services.invalidation = InvalidationBus(ctx.redis)
     return bus
 
 

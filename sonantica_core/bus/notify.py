@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from sonantica_core.context import CoreContext
 from sonantica_core.contract import Event
+
+if TYPE_CHECKING:
+    from sonantica_core.context import CoreContext
 
 log = logging.getLogger("sonantica.events")
 
@@ -16,9 +19,10 @@ async def emit(ctx: CoreContext, event: Event) -> None:
     Plugins' hooks are isolated and time-limited; none can stop the caller.
     """
     await ctx.events.publish(event)
-    from sonantica_core.plugins import manager_of
-
+    plugins = ctx.services.plugins  # None: this process never loaded plugins
+    if plugins is None:
+        return
     try:
-        await manager_of(ctx).notify(ctx, event)
+        await plugins.notify(ctx, event)
     except Exception:
         log.exception("delivering %s to plugins failed", event.type)

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from sonantica_core.errors import ConfigError, DataDirLocked, SchemaOutOfDate, ServiceError
+from sonantica_core.errors import CommandFailed, ConfigError, DataDirLocked, SchemaOutOfDate, ServiceError
 from sonantica_core.logbuffer import BufferedLineHandler
 from sonantica_core.settings import Settings, load_settings
 
@@ -25,14 +25,6 @@ T = TypeVar("T")
 #: Exit statuses: 2 for a wrong setting or usage, 1 for other failures.
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
-
-
-class CommandFailed(Exception):
-    """A sub-command failed in a way the user can act on; the message says how."""
-
-    def __init__(self, message: str, status: int = EXIT_FAILURE) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 #: The access log's name: one line per request, so it never goes through Rich (~0.7 ms a line).

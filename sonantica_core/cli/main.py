@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sonantica_core import __version__
 from sonantica_core.cli import doctor, migrate, plugins, scan, serve, users, worker
 from sonantica_core.cli.common import report_failure
-from sonantica_core.plugins.commands import add_plugin_commands
+from sonantica_core.cli.plugin_commands import add_plugin_commands
 
 SUBCOMMANDS = (serve, worker, migrate, users, scan, doctor, plugins)
 

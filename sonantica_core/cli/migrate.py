@@ -7,6 +7,7 @@ import asyncio
 
 from sonantica_core.cli.common import add_common_flags, console, settings_from_args, setup_logging
 from sonantica_core.db import migrate as schema
+from sonantica_core.plugins.loader import all_lineages
 from sonantica_core.server.backing import Services
 from sonantica_core.settings import Settings
 
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def run(settings: Settings) -> int:
     setup_logging(settings.log_level)
     with Services(settings, attach_if_running=True) as services:
-        lineages = schema.all_lineages(settings)
+        lineages = all_lineages(settings)
         before = {lin.name: asyncio.run(schema.current_revision(services.postgres_url, lin)) for lin in lineages}
         schema.upgrade(services.postgres_url, lineages)
         for lineage in lineages:

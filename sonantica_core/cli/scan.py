@@ -19,6 +19,7 @@ from sonantica_core.cli.common import (
 from sonantica_core.context import open_context
 from sonantica_core.db import migrate as schema
 from sonantica_core.db.library import ScanProblemRow
+from sonantica_core.plugins.loader import all_lineages
 from sonantica_core.server.backing import Services
 from sonantica_core.settings import Settings, ensure_secret_key
 
@@ -39,7 +40,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         raise CommandFailed("no music folders: give PATH or set MEDIA_PATH", status=2)
     with Services(settings, attach_if_running=True) as services:
         if settings.postgres_url is None and not asyncio.run(schema.is_current(services.postgres_url)):
-            schema.upgrade(services.postgres_url, schema.all_lineages(settings))
+            schema.upgrade(services.postgres_url, all_lineages(settings))
         return asyncio.run(_run(settings, services, args))
 
 

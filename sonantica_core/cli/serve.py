@@ -21,6 +21,7 @@ from sonantica_core.cli.common import add_common_flags, console, settings_from_a
 from sonantica_core.db import migrate as schema
 from sonantica_core.errors import SchemaOutOfDate
 from sonantica_core.fastpath.server import serve_web
+from sonantica_core.plugins.loader import all_lineages
 from sonantica_core.server.backing import Services, WorkerProcesses, child_environment
 from sonantica_core.server.webprocesses import WebProcesses, bind_sockets, hypercorn_config, run_event_loop
 from sonantica_core.settings import Settings, ensure_secret_key
@@ -62,7 +63,7 @@ def run(settings: Settings) -> int:
 
 def prepare_schema(settings: Settings, services: Services) -> None:
     """Migrate the embedded database; refuse an old external one (the core's and enabled plugins' tables)."""
-    lineages = schema.all_lineages(settings)
+    lineages = all_lineages(settings)
     current = asyncio.run(schema.is_current(services.postgres_url, lineages))
     if current:
         return

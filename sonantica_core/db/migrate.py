@@ -25,7 +25,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sonantica_core.db.engine import async_url
 
 if TYPE_CHECKING:
-    from sonantica_core.settings import Settings
+    pass
 
 CORE_VERSION_TABLE = "alembic_version"
 
@@ -140,7 +140,6 @@ __all__ = [
     "CORE_VERSION_TABLE",
     "Lineage",
     "alembic_config",
-    "all_lineages",
     "core_lineage",
     "create_sync_engine",
     "current_revision",
@@ -149,10 +148,3 @@ __all__ = [
     "upgrade",
     "upgrade_async",
 ]
-
-
-def all_lineages(settings: Settings) -> list[Lineage]:
-    """The core's lineage, then those of enabled plugins that own tables (in plugin order)."""
-    from sonantica_core.plugins.lineages import lineages_for_settings
-
-    return [core_lineage(), *lineages_for_settings(settings)]

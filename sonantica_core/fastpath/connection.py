@@ -8,10 +8,16 @@ the first request that is not, it hands the connection, with every byte it has n
 consumed, to the general server's protocol (Hypercorn's), and is out of the picture for
 good.
 
-HTTP/1.1 as Hypercorn speaks it: persistent connections unless the client says
-``close`` (HTTP/1.0: only with ``keep-alive``), a ``Date`` on every response, the
-same idle timeout and the same number of requests per connection; a body without
-``Content-Length`` goes chunked (HTTP/1.0: until the connection closes).
+HTTP/1.1 as Hypercorn and h11 speak it, to the byte: the same status line (no reason
+phrase), the same fields in the same order (the app's, ``date``, then the framing ones
+this server sets, spelt as h11 spells them), persistent connections unless the client
+says ``close``, the same idle timeout and the same number of requests per connection;
+a body without ``Content-Length`` goes chunked. HTTP/1.0 requests are Hypercorn's (see
+:mod:`~.heads`).
+
+The end of the client's side (EOF) closes the connection once what came before is
+answered; an incomplete head before it goes to Hypercorn with the EOF after it, so that
+h11 answers it (400) as it does on a connection of its own.
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -35,15 +40,16 @@ log = logging.getLogger("sonantica.web")
 
 #: Unread bytes kept while a response is being sent before reading pauses.
 MAX_BUFFERED = 64 * 1024
+#: Turns of the event loop between handing a connection on and handing on the EOF read before
+#: (Hypercorn's connection task reads the data on the first; the others are a margin).
+_EOF_TURNS = 3
 _ASGI = {"version": "3.0", "spec_version": "2.1"}
 _REQUEST = {"type": "http.request", "body": b"", "more_body": False}
 _DISCONNECT = {"type": "http.disconnect"}
 _NO_BODY_STATUSES = frozenset((204, 304))
 _SERVER_FIELDS = frozenset((b"content-length", b"connection", b"transfer-encoding", b"date"))
-_STATUS_LINES = {
-    version: {s.value: f"HTTP/{version} {s.value} {s.phrase}\r\n".encode("latin-1") for s in HTTPStatus}
-    for version in ("1.0", "1.1")
-}
+#: h11's status lines: no reason phrase.
+_STATUS_LINES = {status: b"HTTP/1.1 %d \r\n" % status for status in range(100, 600)}
 _date_cache: tuple[int, bytes] = (0, b"")
 
 
@@ -162,7 +168,7 @@ class FastConnection(asyncio.Protocol):
         return {
             "type": "http",
             "asgi": _ASGI,
-            "http_version": head.http_version,
+            "http_version": "1.1",
             "method": head.method,
             "scheme": "http",
             "path": unquote(raw_path.decode("ascii")) if b"%" in raw_path else raw_path.decode("ascii"),
@@ -218,11 +224,25 @@ class FastConnection(asyncio.Protocol):
         if self.buffer:
             data, self.buffer = bytes(self.buffer), bytearray()
             protocol.data_received(data)  # type: ignore[attr-defined]
-        if self.eof and protocol.eof_received():  # type: ignore[attr-defined]
-            pass
+        if self.eof:
+            # Not at once: Hypercorn reads its StreamReader while it is not at EOF, and a reader
+            # holding data and EOF gives the data, then is at EOF, so h11 would never learn of
+            # the EOF (and wait for the idle timeout). Its task, started by connection_made,
+            # takes the data first (on the loop's next turn); the EOF comes after.
+            self.loop.call_soon(self._hand_eof, protocol, _EOF_TURNS)
         if self.reading_paused:
             self.reading_paused = False
             transport.resume_reading()
+
+    def _hand_eof(self, protocol: asyncio.BaseProtocol, turns: int) -> None:
+        """The client's EOF, to the protocol the connection went to, ``turns`` turns of the loop later."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if turns > 1:
+            self.loop.call_soon(self._hand_eof, protocol, turns - 1)
+        elif not protocol.eof_received():  # type: ignore[attr-defined]
+            transport.close()  # as the transport does when a protocol does not keep it open
 
     def _arm_idle(self) -> None:
         self._cancel_idle()
@@ -315,9 +335,7 @@ class _Exchange:
             raise RuntimeError(f"unexpected ASGI message {kind!r}")
 
     def _head(self, status: int, headers: Any) -> bytes:
-        version = self.head.http_version
-        status_line = _STATUS_LINES[version].get(status) or f"HTTP/{version} {status} \r\n".encode("latin-1")
-        parts = [status_line]
+        parts = [_STATUS_LINES.get(status) or b"HTTP/1.1 %d \r\n" % status]
         for name, value in headers:
             lowered = name.lower()
             if lowered in _SERVER_FIELDS:
@@ -334,16 +352,10 @@ class _Exchange:
         if status in _NO_BODY_STATUSES or status < 200:
             self.no_body = True
         elif self.declared is None and not self.no_body:
-            if self.head.http_version == "1.1":
-                self.chunked = True
-                parts.append(b"transfer-encoding: chunked\r\n")
-            else:
-                self.keep_alive = False  # the body ends when the connection does
-        if self.keep_alive:
-            if self.head.http_version == "1.0":
-                parts.append(b"connection: keep-alive\r\n")
-        else:
-            parts.append(b"connection: close\r\n")
+            self.chunked = True
+            parts.append(b"Transfer-Encoding: chunked\r\n")  # (h11 title-cases the fields it sets)
+        if not self.keep_alive:
+            parts.append(b"Connection: close\r\n")
         parts.append(b"\r\n")
         return b"".join(parts)
 

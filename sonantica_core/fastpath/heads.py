@@ -2,13 +2,19 @@
 
 It accepts a deliberately narrow subset of HTTP/1.1 (RFC 9112): ``GET`` or ``HEAD`` of a
 path in origin form (unreserved and sub-delimiter characters, ``:@/`` and percent-escapes;
-any visible query but ``#``), HTTP/1.1 with exactly one ``Host`` or HTTP/1.0,
+any visible query but ``#``), HTTP/1.1 with exactly one ``Host``, lines ended by CRLF,
 header fields that are plain ``token: value`` lines, and nothing that announces a
 body or a protocol switch (``Content-Length``, ``Transfer-Encoding``, ``Expect``,
 ``Upgrade``). Anything else, valid or not, is :data:`NOT_OURS`: the connection goes
 to the general server (Hypercorn and h11), which answers it, errors included,
 exactly as it answers every other request. So the fast path never has to decide
 what a malformed request deserves.
+
+HTTP/1.0 is not ours either (h11 answers it as HTTP/1.1 and closes the connection after
+each response, ``keep-alive`` or not). And an incomplete head is :data:`NEED_MORE` only
+while it could still become ours: once it holds a line ended by a bare LF (which h11
+takes as a line end, so that h11 may already see a whole head there), it is
+:data:`NOT_OURS` at once rather than waiting for a CRLF CRLF that may never come.
 """
 
 from __future__ import annotations
@@ -20,9 +26,7 @@ from typing import Final
 #: Largest head the fast path reads (Hypercorn's h11 limit for an incomplete event).
 MAX_HEAD: Final = 16 * 1024
 
-_REQUEST_LINE = re.compile(
-    rb"(GET|HEAD) (/[0-9A-Za-z._~!$&'()*+,;=:@%/-]*)(?:\?([\x21-\x22\x24-\x7e]*))? HTTP/1\.([01])"
-)
+_REQUEST_LINE = re.compile(rb"(GET|HEAD) (/[0-9A-Za-z._~!$&'()*+,;=:@%/-]*)(?:\?([\x21-\x22\x24-\x7e]*))? HTTP/1\.1")
 _VISIBLE = rb"[\x21-\x7e\x80-\xff]"
 _FIELD_LINE = re.compile(
     rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*"
@@ -38,7 +42,6 @@ class RequestHead:
     method: str
     raw_path: bytes
     query_string: bytes
-    http_version: str
     #: ``(name in lower case, value)`` in the order received, as ASGI wants them.
     headers: list[tuple[bytes, bytes]]
     #: Whether the client allows the connection to stay open after this response.
@@ -67,12 +70,14 @@ def read_head(buffer: bytes | bytearray) -> RequestHead | _Marker:
     """The request head at the start of ``buffer``, :data:`NEED_MORE` or :data:`NOT_OURS`."""
     end = buffer.find(b"\r\n\r\n", 0, MAX_HEAD)
     if end < 0:
-        return NEED_MORE if len(buffer) < MAX_HEAD else NOT_OURS
+        if len(buffer) >= MAX_HEAD or buffer.count(b"\n") != buffer.count(b"\r\n"):
+            return NOT_OURS  # too long, or a bare LF: h11 may see a whole head where we do not
+        return NEED_MORE
     lines = bytes(buffer[:end]).split(b"\r\n")
     request = _REQUEST_LINE.fullmatch(lines[0])
     if request is None:
         return NOT_OURS
-    method, raw_path, query, minor = request.groups()
+    method, raw_path, query = request.groups()
     headers: list[tuple[bytes, bytes]] = []
     hosts = 0
     connection: list[bytes] = []
@@ -89,18 +94,13 @@ def read_head(buffer: bytes | bytearray) -> RequestHead | _Marker:
         elif name == b"connection":
             connection.extend(token.strip().lower() for token in value.split(b","))
         headers.append((name, value))
-    http11 = minor == b"1"
-    if (http11 and hosts != 1) or hosts > 1:
+    if hosts != 1 or b"upgrade" in connection:
         return NOT_OURS
-    if b"upgrade" in connection:
-        return NOT_OURS
-    keep_alive = b"close" not in connection and (http11 or b"keep-alive" in connection)
     return RequestHead(
         method=method.decode("ascii"),
         raw_path=raw_path,
         query_string=query or b"",
-        http_version="1.1" if http11 else "1.0",
         headers=headers,
-        keep_alive=keep_alive,
+        keep_alive=b"close" not in connection,
         length=end + 4,
     )

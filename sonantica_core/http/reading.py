@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from sonantica_core.http.body import parse_id
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.util import core
 from sonantica_core.library.cursor import CursorError, cursor_key
 from sonantica_core.library.keyset import Ordering, Position, read_cursor
-from sonantica_core.library.queries import MAX_ID
 
 
 class FastJSONResponse(JSONResponse):
@@ -36,19 +36,17 @@ async def read_only(request: Request) -> AsyncIterator[AsyncConnection]:
 
 
 def path_id(request: Request, name: str, what: str) -> int:
-    """An id from the path (``{name:int}``); 404 when it cannot be one."""
-    value = request.path_params[name]
-    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
-        raise ApiError(404, f"no {what} with id {value}")
-    return value
+    """The id in path parameter ``name`` (``{name:id}`` or ``{name:int}``), read by
+    :func:`~sonantica_core.http.body.parse_id`: 404 ``no {what} with id ...`` when it cannot be one."""
+    return parse_id(request.path_params[name], what)
 
 
 def secret(request: Request) -> bytes:
     """The key that signs this server's cursors."""
     ctx = core(request)
-    key = ctx.extras.get("library_cursor_key")
+    key = ctx.services.cursor_key
     if key is None:
-        key = ctx.extras["library_cursor_key"] = cursor_key(ctx.secret_key)
+        key = ctx.services.cursor_key = cursor_key(ctx.secret_key)
     return key
 
 

@@ -6,9 +6,10 @@ access middleware has already decided whether they may ask), so the key holds no
 Value: the encoded JSON and its headers (``Link``). Bounded by bytes, least recently used
 goes first.
 
-Staleness: the library has a *generation* number in Redis (:data:`GENERATION_KEY`).
-Whatever changes what these answers show (a scan that changed tracks or covers, analysis
-results such as tempo and key) calls :func:`bump_library_generation`, which increments it
+Staleness: the library has a *generation* number in Redis
+(:data:`sonantica_core.bus.library.GENERATION_KEY`). Whatever changes what these answers
+show (a scan that changed tracks or covers, analysis results such as tempo and key)
+announces it with :func:`sonantica_core.bus.library.library_changed`, which increments it
 and announces it on the invalidation bus (``library`` messages): every process drops its
 cache at once. As a safety net each process also reads the generation at most every
 :data:`CHECK_INTERVAL` seconds, in the background (never a Redis round trip on a
@@ -35,14 +36,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from sonantica_core.bus.invalidation import get_bus
+from sonantica_core.bus.library import GENERATION_KEY
 from sonantica_core.http.util import core
+from sonantica_core.library.genres import GenreStats
 
 if TYPE_CHECKING:
     from sonantica_core.context import CoreContext
 
 log = logging.getLogger("sonantica.responsecache")
 
-GENERATION_KEY = "sonantica:library:generation"
 CHECK_INTERVAL = 2.0
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 CACHE_CONTROL = "private, no-cache"
@@ -140,10 +142,10 @@ class ResponseCache:
 
 def get_response_cache(ctx: CoreContext) -> ResponseCache:
     """This process's response cache (created, and subscribed to the bus, on first use)."""
-    cache = ctx.extras.get("response_cache")
+    cache = ctx.services.response_cache
     if cache is None:
-        cache = ctx.extras["response_cache"] = ResponseCache()
-        cache.on_clear.append(lambda: ctx.extras.pop("genre_stats", None))
+        cache = ctx.services.response_cache = ResponseCache()
+        cache.on_clear.append(lambda: genre_stats(ctx).clear())
         bus = get_bus(ctx)
         bus.on("library", cache.apply_message)
 
@@ -156,18 +158,12 @@ def get_response_cache(ctx: CoreContext) -> ResponseCache:
     return cache
 
 
-async def bump_library_generation(ctx: CoreContext) -> int | None:
-    """The library changed: a new generation here and in every other process."""
-    cache = get_response_cache(ctx)
-    try:
-        generation = int(await ctx.redis.incr(GENERATION_KEY))
-    except Exception as exc:
-        log.warning("could not bump the library generation: %s", exc)
-        cache.set_generation(None)
-        cache.checked_at = float("-inf")
-        return None
-    await get_bus(ctx).publish("library", generation=generation)
-    return generation
+def genre_stats(ctx: CoreContext) -> GenreStats:
+    """This process's genre counts (dropped with the response cache)."""
+    stats = ctx.services.genre_stats
+    if stats is None:
+        stats = ctx.services.genre_stats = GenreStats()
+    return stats
 
 
 _KEYS: dict[tuple[str, str, bytes], str] = {}
@@ -258,37 +254,3 @@ def cached(endpoint: Endpoint) -> Endpoint:
         return _answer(request, body, headers, etag)
 
     return wrapper
-
-
-#: Seconds between generation bumps coming from a stream of small changes (analysis results).
-COALESCE_SECONDS = 5.0
-
-
-async def bump_library_generation_soon(ctx: CoreContext) -> None:
-    """Like :func:`bump_library_generation`, but at most once per :data:`COALESCE_SECONDS`.
-
-    A backlog of analyses changes one track at a time; bumping after each would
-    empty every process's cache continuously. Changes inside one window share one
-    bump, made at the window's end (the last change is never left unannounced).
-    """
-    import asyncio
-    import time
-
-    state = ctx.extras.setdefault("library_bump", {"last": float("-inf"), "pending": None})
-    now = time.monotonic()
-    if now - state["last"] >= COALESCE_SECONDS and state["pending"] is None:
-        state["last"] = now
-        await bump_library_generation(ctx)
-        return
-    if state["pending"] is not None:
-        return
-
-    async def later() -> None:
-        try:
-            await asyncio.sleep(max(0.0, state["last"] + COALESCE_SECONDS - time.monotonic()))
-            state["last"] = time.monotonic()
-            await bump_library_generation(ctx)
-        finally:
-            state["pending"] = None
-
-    state["pending"] = asyncio.ensure_future(later())

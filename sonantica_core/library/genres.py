@@ -8,7 +8,7 @@ a page of all genres), so the counts are computed for all genres at once and kep
 from __future__ import annotations
 
 import time
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -43,14 +43,22 @@ _STATS = (
 )
 
 
-async def genre_stats(conn: AsyncConnection, cache: MutableMapping[str, Any]) -> dict[int, tuple[int, int]]:
-    """Genre id → (tracks, albums) in the library, from ``cache`` while it is fresh."""
-    kept = cache.get("genre_stats")
-    if kept is not None and time.monotonic() - kept[0] < STATS_TTL:
-        return kept[1]
-    stats = {row[0]: (row[1], row[2]) for row in (await conn.execute(_STATS)).all()}
-    cache["genre_stats"] = (time.monotonic(), stats)
-    return stats
+class GenreStats:
+    """Genre id → (tracks, albums), kept for :data:`STATS_TTL` seconds (one per process)."""
+
+    def __init__(self) -> None:
+        self.kept: tuple[float, dict[int, tuple[int, int]]] | None = None
+
+    def clear(self) -> None:
+        self.kept = None
+
+    async def get(self, conn: AsyncConnection) -> dict[int, tuple[int, int]]:
+        """The counts, from memory while they are fresh."""
+        if self.kept is not None and time.monotonic() - self.kept[0] < STATS_TTL:
+            return self.kept[1]
+        stats = {row[0]: (row[1], row[2]) for row in (await conn.execute(_STATS)).all()}
+        self.kept = (time.monotonic(), stats)
+        return stats
 
 
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
@@ -69,7 +77,7 @@ async def list_genres(
     query: GenreListQuery,
     position: Position | None,
     secret: bytes,
-    cache: MutableMapping[str, Any],
+    stats_memo: GenreStats,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of genres as items, and the next cursor."""
     descending = query.order == "desc"
@@ -83,6 +91,6 @@ async def list_genres(
         secret=secret,
         listing=f"genres:{query.sort}:{query.order}",
     )
-    stats = await genre_stats(conn, cache)
+    stats = await stats_memo.get(conn)
     items = [present.genre_item(row.id, row.name, *stats.get(row.id, (0, 0))) for row in page.rows]
     return items, page.next_cursor

@@ -190,7 +190,7 @@ class MediaStorage:
 
 def media_storage(ctx: CoreContext) -> MediaStorage:
     """This process's :class:`MediaStorage` for its settings (made once)."""
-    storage = ctx.extras.get("media_storage")
+    storage = ctx.services.media
     if storage is None:
-        storage = ctx.extras["media_storage"] = MediaStorage.from_settings(ctx.settings)
+        storage = ctx.services.media = MediaStorage.from_settings(ctx.settings)
     return storage

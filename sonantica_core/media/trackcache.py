@@ -143,9 +143,9 @@ class TrackCache:
 
 def get_track_cache(ctx: CoreContext) -> TrackCache:
     """This process's track cache (created, and subscribed to the bus, on first use)."""
-    cache = ctx.extras.get("track_cache")
+    cache = ctx.services.track_cache
     if cache is None:
-        cache = ctx.extras["track_cache"] = TrackCache()
+        cache = ctx.services.track_cache = TrackCache()
         bus = get_bus(ctx)
         bus.on("track", cache.apply_message)
 

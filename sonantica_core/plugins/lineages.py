@@ -12,7 +12,6 @@ from sonantica_core.plugins.status import PluginStatus
 if TYPE_CHECKING:
     from sonantica_core.db.migrate import Lineage
     from sonantica_core.plugins.manager import PluginManager
-    from sonantica_core.settings import Settings
 
 log = logging.getLogger("sonantica.plugins")
 
@@ -54,15 +53,3 @@ def plugin_lineages(manager: PluginManager) -> list[Lineage]:
         if record.status in MIGRATABLE:
             lineages.append(plugin_lineage(record.name, record.migrations))
     return lineages
-
-
-def lineages_for_settings(settings: Settings) -> list[Lineage]:
-    """Load the plugins ``settings`` enable and return their lineages; warn about those that cannot load."""
-    from sonantica_core.plugins.loader import load_plugins
-
-    manager = load_plugins(settings, process="cli")
-    for record in manager.failed():
-        if record.status not in MIGRATABLE:
-            log.warning("plugin %s: %s — its tables (if any) are not migrated: %s", record.name, record.status,
-                        record.error)
-    return plugin_lineages(manager)

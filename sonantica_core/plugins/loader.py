@@ -17,6 +17,7 @@ Starting (the ``startup`` hook, ``start error``) is :meth:`PluginManager.start`.
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sonantica_core.db.migrate import Lineage, core_lineage
 from sonantica_core.plugins.compat import incompatibility
 from sonantica_core.plugins.config import (
     PluginConfigError,
@@ -36,11 +38,13 @@ from sonantica_core.plugins.config import (
     validate_config,
 )
 from sonantica_core.plugins.discovery import Candidate, discover, install_hint
-from sonantica_core.plugins.lineages import migrations_directory
+from sonantica_core.plugins.lineages import MIGRATABLE, migrations_directory, plugin_lineages
 from sonantica_core.plugins.manager import PluginManager
 from sonantica_core.plugins.manifest import NAME_PATTERN, Plugin
 from sonantica_core.plugins.status import PluginRecord, PluginStatus, Process
 from sonantica_core.settings import Settings
+
+log = logging.getLogger("sonantica.plugins")
 
 
 def load_plugins(
@@ -189,3 +193,18 @@ def _declarations(manager: PluginManager, record: PluginRecord) -> type[BaseMode
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def all_lineages(settings: Settings) -> list[Lineage]:
+    """The core's lineage, then those of enabled plugins that own tables (in plugin order)."""
+    return [core_lineage(), *lineages_for_settings(settings)]
+
+
+def lineages_for_settings(settings: Settings) -> list[Lineage]:
+    """Load the plugins ``settings`` enable and return their lineages; warn about those that cannot load."""
+    manager = load_plugins(settings, process="cli")
+    for record in manager.failed():
+        if record.status not in MIGRATABLE:
+            log.warning("plugin %s: %s — its tables (if any) are not migrated: %s", record.name, record.status,
+                        record.error)
+    return plugin_lineages(manager)

@@ -55,8 +55,6 @@ EVENT_HOOKS: dict[type[Event], str] = {
     PlayRecorded: "on_play_recorded",
 }
 
-#: Where a process keeps its manager in ``CoreContext.extras``.
-CONTEXT_KEY = "plugins"
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,8 +287,8 @@ class PluginManager:
     # -- life cycle ----------------------------------------------------------------
 
     def attach(self, ctx: CoreContext) -> None:
-        """Hand the context to plugins: the manager in ``ctx.extras``, configurations in ``ctx.plugin_configs``."""
-        ctx.extras[CONTEXT_KEY] = self
+        """Hand the context to plugins: the manager in ``ctx.services``, configurations in ``ctx.plugin_configs``."""
+        ctx.services.plugins = self
         self._ctx = ctx
         for record in self.active():
             ctx.plugin_configs[record.name] = record.config
@@ -333,7 +331,7 @@ class PluginManager:
 
 def manager_of(ctx: CoreContext) -> PluginManager:
     """The plugin manager of the process that owns ``ctx`` (an empty one if plugins were never loaded)."""
-    manager = ctx.extras.get(CONTEXT_KEY)
+    manager = ctx.services.plugins
     if manager is None:
         manager = PluginManager(process="cli")
         manager.attach(ctx)

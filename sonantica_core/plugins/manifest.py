@@ -13,10 +13,13 @@ The entry-point name, ``Plugin.name`` and the ``[plugins.<name>]`` table of
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from pluggy import HookimplMarker
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from sonantica_core.context import CoreContext
 
 #: Marks a method of a :class:`Plugin` as the implementation of the hook of the same name.
 hookimpl = HookimplMarker("sonantica")
@@ -35,9 +38,24 @@ class PluginConfig(BaseModel):
             base_url: str = "https://lrclib.net"
             timeout: float = Field(10.0, gt=0)
             token: SecretStr | None = None
+
+    In a hook, read it with :meth:`from_context`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @classmethod
+    def from_context(cls, ctx: CoreContext | None, name: str) -> Self:
+        """Plugin ``name``'s validated configuration in ``ctx``, or this model's defaults.
+
+        The defaults stand in when there is no context (a hook called with ``ctx=None``,
+        as tests and tools do) and when ``ctx`` holds no configuration of this model
+        for ``name``. In a plugin's hook::
+
+            config = MyConfig.from_context(ctx, self.name)
+        """
+        config = ctx.plugin_config(name) if ctx is not None else None
+        return config if isinstance(config, cls) else cls()
 
 
 class Plugin:

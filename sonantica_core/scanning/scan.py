@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, fields
 
 from sqlalchemy import func, select, text, update
 
-from sonantica_core.bus.notify import emit
-from sonantica_core.contract import Scanner, ScanProblem, TracksChanged
+from sonantica_core.bus.library import LibraryChange, library_changed
+from sonantica_core.contract import Scanner, ScanProblem
 from sonantica_core.db.library import ScanProblemRow, ScanRun
 from sonantica_core.scanning.ingest import (
     Ingestor,
@@ -246,30 +246,17 @@ async def _scan(ctx, scanners, roots, settings, state: ScanProgress, report, pro
         )
     state.added_ids = list(ingestor.outcome.added)
     state.changed_ids = sorted(set(ingestor.outcome.changed) | set(ingestor.outcome.audio_changed))
-    if state.added or state.changed or state.moved or state.removed:
-        await emit(  # type: ignore[arg-type]
-            ctx,
-            TracksChanged(
-                added=tuple(ingestor.outcome.added),
-                changed=tuple(sorted(set(ingestor.outcome.changed))),
-                moved=tuple(ingestor.outcome.moved),
-                removed=tuple(really_removed),
-            ),
-        )
-    stale = sorted(set(ingestor.outcome.moved) | set(ingestor.outcome.changed) | set(really_removed))
-    if stale:
-        from sonantica_core.media.trackcache import invalidate_tracks
-
-        await invalidate_tracks(ctx, stale)  # streams find the new path at once
-    if state.added or state.changed or state.moved or state.removed or state.changed_ids:
-        from sonantica_core.http.responsecache import bump_library_generation
-
-        await bump_library_generation(ctx)  # every process drops its cached library answers
-    for listener in list(ctx.extras.get("tracks_changed_listeners", ())):  # type: ignore[attr-defined]
-        try:
-            await listener(ctx, ingestor.outcome, really_removed)
-        except Exception:
-            log.exception("a tracks-changed listener failed")
+    outcome = ingestor.outcome
+    await library_changed(  # type: ignore[arg-type]
+        ctx,
+        LibraryChange(
+            added=tuple(outcome.added),
+            changed=tuple(sorted(set(outcome.changed))),
+            moved=tuple(outcome.moved),
+            removed=tuple(really_removed),
+            audio_changed=tuple(sorted(set(outcome.audio_changed) - set(outcome.changed))),
+        ),
+    )
 
 
 def _known_stat(pipeline: Pipeline, key: tuple[str, str]) -> tuple[int, int]:

@@ -36,7 +36,7 @@ async def scan_library(run_id: int | None = None, roots: list[str] | None = None
     while True:
         try:
             await run_scan(ctx, scanners, run_id=run_id, root_names=roots)
-            from sonantica_core.analysis.queue import queue_backlog
+            from sonantica_core.analysis.tasks import queue_backlog
 
             await queue_backlog(ctx)  # new and changed tracks, at low priority
         except ScanAlreadyRunning:

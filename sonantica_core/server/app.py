@@ -20,11 +20,11 @@ from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 
 from sonantica_core.context import CoreContext
-from sonantica_core.fastpath.route_memo import use_memo_router
 from sonantica_core.fastpath.stream_route import lane_applies, serve_stream
 from sonantica_core.http.errors import EXCEPTION_HANDLERS
 from sonantica_core.http.middleware.access import AuthMiddleware, start_access_services
 from sonantica_core.http.middleware.accesslog import AccessLogMiddleware
+from sonantica_core.http.routing import IndexedRouter
 from sonantica_core.tasks.registry import set_context
 
 log = logging.getLogger("sonantica.app")
@@ -65,9 +65,9 @@ class SonanticaApp(Starlette):
     """The core's Starlette app, with the stream route's express lane in front of the stack
     (:mod:`sonantica_core.fastpath.stream_route`)."""
 
-    def __init__(self, *args: Any, lane: bool, cors: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        use_memo_router(self.router)
+    def __init__(self, *, routes: Sequence[BaseRoute], lifespan: Any, lane: bool, cors: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.router = IndexedRouter(routes, lifespan=lifespan)  # one route lookup for access and routing
         self._lane = lane
         self._cors = cors
 

@@ -7,10 +7,10 @@ import functools
 from starlette.applications import Starlette
 from taskiq import async_shared_broker
 
-from sonantica_core.analysis.queue import on_stream_start
+from sonantica_core.analysis.tasks import on_stream_start
 from sonantica_core.context import CoreContext, open_context
+from sonantica_core.http.plugin_routes import plugin_routes
 from sonantica_core.plugins import PluginManager, load_plugins
-from sonantica_core.plugins.routing import plugin_routes
 from sonantica_core.server.app import core_routes, create_app
 from sonantica_core.settings import Settings
 from sonantica_core.tasks.broker import PriorityRedisBroker
@@ -32,8 +32,8 @@ def build_app_for_context(ctx: CoreContext, plugins: PluginManager | None = None
     """
     broker = PriorityRedisBroker(ctx.redis_url, redelivery_seconds=ctx.settings.task_redelivery_seconds)
     async_shared_broker.default_broker(broker)
-    ctx.extras["broker"] = broker
-    ctx.extras["on_stream_start"] = on_stream_start  # a played, unanalysed track is analysed first
+    ctx.services.broker = broker
+    ctx.services.on_stream_start = on_stream_start  # a played, unanalysed track is analysed first
     manager = plugins if plugins is not None else load_plugins(ctx.settings, process="web")
     manager.attach(ctx)
     mounts = plugin_routes(manager, ctx, core_routes())

@@ -24,7 +24,6 @@ Every web process runs on uvloop when it is installed (:func:`run_event_loop`).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import errno
@@ -39,9 +38,8 @@ from typing import Any, TypeVar
 
 from hypercorn.config import Config as HypercornConfig
 
-from sonantica_core.cli.common import CommandFailed
 from sonantica_core.embedded.process import die_with_parent
-from sonantica_core.errors import ConfigError
+from sonantica_core.errors import CommandFailed, ConfigError
 from sonantica_core.settings import Settings
 
 log = logging.getLogger("sonantica.web")
@@ -165,7 +163,7 @@ class WebProcesses:
         fd = sock.fileno()
         try:
             return subprocess.Popen(
-                [sys.executable, "-m", "sonantica_core.server.webprocesses", "--fd", str(fd),
+                [sys.executable, "-m", "sonantica_core.cli.webprocess", "--fd", str(fd),
                  "--parent", str(os.getpid())],
                 env=self.env,
                 pass_fds=(fd,),
@@ -240,32 +238,3 @@ async def serve_child(settings: Settings, sock: socket.socket) -> None:
         await serve_web(app, hypercorn_config(settings, sock), shutdown_trigger=stop.wait)
     finally:
         await ctx.close()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m sonantica_core.server.webprocesses --fd N --parent PID`` (started by ``serve`` only)."""
-    parser = argparse.ArgumentParser(
-        prog="sonantica_core.server.webprocesses", description="an extra web process of serve"
-    )
-    parser.add_argument("--fd", type=int, required=True, help="the bound listening socket, inherited")
-    parser.add_argument("--parent", type=int, required=True, help="the pid of serve")
-    args = parser.parse_args(argv)
-    if os.getppid() != args.parent:  # serve died before the parent-death signal was armed
-        return 1
-    from sonantica_core.cli.common import report_failure, setup_logging
-    from sonantica_core.settings import load_settings
-
-    sock = socket.socket(fileno=args.fd)
-    try:
-        settings = load_settings()
-        setup_logging(settings.log_level)
-        run_event_loop(serve_child(settings, sock))
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        return report_failure(exc)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,6 +15,7 @@ from taskiq import async_shared_broker
 from taskiq.acks import AcknowledgeType
 from taskiq.api import run_receiver_task
 
+from sonantica_core.bus.library import bumps_of
 from sonantica_core.context import open_context
 from sonantica_core.plugins import load_plugins
 from sonantica_core.settings import Settings
@@ -43,7 +44,7 @@ async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> No
     broker = PriorityRedisBroker(settings.redis_url, redelivery_seconds=settings.task_redelivery_seconds)
     broker.is_worker_process = True
     async_shared_broker.default_broker(broker)
-    ctx.extras["broker"] = broker
+    ctx.services.broker = broker
     await broker.startup()
     try:
         await plugins.start(ctx)
@@ -70,10 +71,7 @@ async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> No
         stopper.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await receiver
-        pending_bump = ctx.extras.get("library_bump", {}).get("pending")
-        if pending_bump is not None:  # announce the last analysis results before leaving
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(pending_bump, 10)
+        await bumps_of(ctx).flush()  # announce the last analysis results before leaving
         await plugins.stop(ctx)
         await broker.shutdown()
         await ctx.close()

@@ -166,7 +166,7 @@ async def test_missing_file_is_recorded_as_failure_not_crash(plugin_app, music: 
 
 
 async def test_analyze_request_is_queued_once_and_new_version_requeues(plugin_app, music: Path) -> None:
-    from sonantica_core.analysis import queue
+    from sonantica_core.analysis import queue, tasks
     from sonantica_core.analysis.tasks import analyze_track
 
     async with plugin_app(AnalyzersPlugin(), MEDIA_PATH=f"music={music}") as core:
@@ -186,8 +186,8 @@ async def test_analyze_request_is_queued_once_and_new_version_requeues(plugin_ap
         try:
             await core.ctx.redis.delete(queue.RESULT_CACHE.format(track))
             assert await queue.pending_tracks(core.ctx, queue.enabled_analyzers(core.ctx)) == [track]
-            assert await queue.queue_backlog(core.ctx) == 1
-            assert await queue.queue_backlog(core.ctx) == 0  # once
+            assert await tasks.queue_backlog(core.ctx) == 1
+            assert await tasks.queue_backlog(core.ctx) == 0  # once
         finally:
             PeakAnalyzer.version = 1
 

@@ -26,7 +26,7 @@ from sonantica_core.settings import SETTINGS
 
 pytestmark = pytest.mark.slow
 
-WEB_CHILD = "sonantica_core.server.webprocesses"
+WEB_CHILD = "sonantica_core.cli.webprocess"
 
 
 def _free_port() -> int:

@@ -8,13 +8,10 @@ from typing import Any
 from librarybuild import Library
 from sqlalchemy import update
 
+from sonantica_core.bus.library import GENERATION_KEY
+from sonantica_core.bus.library import bump_generation as bump_library_generation
 from sonantica_core.db.library import Track
-from sonantica_core.http.responsecache import (
-    GENERATION_KEY,
-    ResponseCache,
-    bump_library_generation,
-    get_response_cache,
-)
+from sonantica_core.http.responsecache import ResponseCache, get_response_cache
 from sonantica_core.text.folding import fold
 
 TRACKS = "/api/library/tracks?sort=title&limit=3"

@@ -98,7 +98,9 @@ def _expected_wheel_files(project: Project) -> set[str]:
     }
     if project is CORE:
         migrations = ROOT / "migrations"
-        expected |= {f"{CORE_MIGRATIONS}/{path.relative_to(migrations).as_posix()}" for path in _source_files(migrations)}
+        expected |= {
+            f"{CORE_MIGRATIONS}/{path.relative_to(migrations).as_posix()}" for path in _source_files(migrations)
+        }
     return expected
 
 
@@ -172,9 +174,10 @@ def _dependency_links(target: Path) -> Path:
     ours = {project.distribution for project in PROJECTS} | {
         name for project in PROJECTS for name in project.packages
     }
-    site = Path(sysconfig.get_paths()["purelib"])
+    paths = sysconfig.get_paths()
     target.mkdir()
-    for entry in sorted(site.iterdir()):
+    entries = {entry.name: entry for site in {paths["purelib"], paths["platlib"]} for entry in Path(site).iterdir()}
+    for entry in sorted(entries.values()):
         name = entry.name
         stem = re.sub(r"[-_.]+", "_", name.split("-")[0]).lower()
         if (
@@ -313,7 +316,8 @@ async def _catalog(url: str) -> tuple[set[str], dict[str, str]]:
 
     conn = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
     try:
-        tables = {row["tablename"] for row in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        tables = {row["tablename"] for row in rows}
         versions = {
             table: await conn.fetchval(f'SELECT version_num FROM "{table}"')
             for table in sorted(tables)

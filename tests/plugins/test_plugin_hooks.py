@@ -116,7 +116,7 @@ async def test_hook_register_scanners(plugin_app) -> None:
             return [SuffixScanner("flacs", ".flac"), SuffixScanner("mp3s", ".mp3")]
 
     async with plugin_app(Scanners()) as core:
-        scanners = core.ctx.extras["plugins"].scanners()
+        scanners = core.ctx.services.plugins.scanners()
         assert [scanner.name for scanner in scanners] == ["flacs", "mp3s"]
         assert scanners[0].accepts(Path("a.flac"))
 

@@ -11,6 +11,7 @@ from sonantica_test_notes import MissingMigrations, NotesPlugin
 
 from sonantica_core.db import migrate as schema
 from sonantica_core.plugins import Candidate, load_plugins
+from sonantica_core.plugins.loader import all_lineages
 from sonantica_core.settings import Settings, load_settings
 from sonantica_core.testing.fixtures import register_plugin
 
@@ -34,7 +35,7 @@ async def fetch(url: str, query: str) -> list[asyncpg.Record]:
 async def test_all_lineages_are_the_core_then_enabled_plugins_with_tables(tmp_path: Path, database_url: str) -> None:
     settings = settings_for(tmp_path, database_url, "[plugins.notes]\n")
     with register_plugin(NotesPlugin()):
-        lineages = schema.all_lineages(settings)
+        lineages = all_lineages(settings)
     assert [lineage.name for lineage in lineages] == ["core", "notes"]
     notes = lineages[1]
     assert notes.version_table == "alembic_version_notes"
@@ -43,13 +44,13 @@ async def test_all_lineages_are_the_core_then_enabled_plugins_with_tables(tmp_pa
     assert schema.head_revision(notes) == "notes_0002"
     disabled = settings_for(tmp_path, database_url, "[plugins.notes]\nenabled = false\n")
     with register_plugin(NotesPlugin()):
-        assert [lineage.name for lineage in schema.all_lineages(disabled)] == ["core"]
+        assert [lineage.name for lineage in all_lineages(disabled)] == ["core"]
 
 
 async def test_migrate_applies_a_plugin_lineage_in_its_own_version_table(tmp_path: Path, database_url: str) -> None:
     settings = settings_for(tmp_path, database_url, "[plugins.notes]\n")
     with register_plugin(NotesPlugin()):
-        lineages = schema.all_lineages(settings)
+        lineages = all_lineages(settings)
     core_before = await schema.current_revision(database_url, lineages[0])
     assert await schema.current_revision(database_url, lineages[1]) is None
     assert not await schema.is_current(database_url, lineages)
@@ -70,7 +71,7 @@ async def test_a_plugin_lineage_goes_down_alone(tmp_path: Path, database_url: st
     """Purging one plugin's tables leaves the core (and its history) alone."""
     settings = settings_for(tmp_path, database_url, "[plugins.notes]\n")
     with register_plugin(NotesPlugin()):
-        core, notes = schema.all_lineages(settings)
+        core, notes = all_lineages(settings)
     await schema.upgrade_async(database_url, [core, notes])
     await asyncio.to_thread(command.downgrade, schema.alembic_config(notes, database_url), "base")
     assert await schema.current_revision(database_url, notes) is None
@@ -80,10 +81,10 @@ async def test_a_plugin_lineage_goes_down_alone(tmp_path: Path, database_url: st
 
 async def test_an_uninstalled_plugin_does_not_break_the_core_history(tmp_path: Path, database_url: str) -> None:
     with register_plugin(NotesPlugin()):
-        lineages = schema.all_lineages(settings_for(tmp_path, database_url, "[plugins.notes]\n"))
+        lineages = all_lineages(settings_for(tmp_path, database_url, "[plugins.notes]\n"))
     await schema.upgrade_async(database_url, lineages)
     # the plugin is gone; its section stays in plugins.toml
-    remaining = schema.all_lineages(settings_for(tmp_path, database_url, "[plugins.notes]\n"))
+    remaining = all_lineages(settings_for(tmp_path, database_url, "[plugins.notes]\n"))
     assert [lineage.name for lineage in remaining] == ["core"]
     await schema.upgrade_async(database_url, remaining)
     assert await schema.is_current(database_url, remaining)

@@ -68,7 +68,7 @@ async def test_unexpected_error_is_a_logged_500(client, core, user_headers, song
         async def lookup(self, ctx: Any, track_id: int) -> None:
             raise RuntimeError("the cache is broken")
 
-    core.extras["track_cache"] = BrokenCache()
+    core.services.track_cache = BrokenCache()
     with caplog.at_level(logging.ERROR, logger="sonantica.app"):
         answer = await client.get(f"/api/stream/{song_id}", headers=user_headers)
     assert answer.status_code == 500

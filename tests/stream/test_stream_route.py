@@ -194,7 +194,7 @@ async def test_stream_start_hook_runs_once_per_track(client, core, user_headers,
         calls.append((track_id, user_id))
         done.set()
 
-    core.extras["on_stream_start"] = hook
+    core.services.on_stream_start = hook
     try:
         await client.head(f"/api/stream/{song_id}", headers=user_headers)
         assert calls == []  # HEAD is not a play
@@ -206,11 +206,11 @@ async def test_stream_start_hook_runs_once_per_track(client, core, user_headers,
         def broken(ctx, track_id: int, user_id: int) -> None:
             raise RuntimeError("hook bug")
 
-        core.extras["on_stream_start"] = broken
+        core.services.on_stream_start = broken
         get_track_cache(core).invalidate([song_id])
         assert (await client.get(f"/api/stream/{song_id}", headers=user_headers)).status_code == 200
     finally:
-        core.extras.pop("on_stream_start", None)
+        core.services.on_stream_start = None
 
 
 async def test_accel_mode(make_settings, media, make_user, add_track) -> None:

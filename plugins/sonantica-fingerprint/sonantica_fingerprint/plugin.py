@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
@@ -34,9 +34,7 @@ class FingerprintPlugin(Plugin):
     @hookimpl
     def register_analyzers(self, ctx: CoreContext | None = None) -> list[Analyzer]:
         """The analyzer, configured from ``[plugins.fingerprint]`` (defaults without a context)."""
-        config: Any = ctx.plugin_config(self.name) if ctx is not None else None
-        if not isinstance(config, FingerprintConfig):
-            config = FingerprintConfig()
+        config = FingerprintConfig.from_context(ctx, self.name)
         return [FingerprintAnalyzer(max_seconds=config.max_seconds)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sonantica_core.contract import Analyzer
 from sonantica_core.plugins import Plugin, PluginConfig, hookimpl
@@ -32,9 +32,7 @@ class LoudnessPlugin(Plugin):
     @hookimpl
     def register_analyzers(self, ctx: CoreContext | None = None) -> list[Analyzer]:
         """The analyzer, configured from ``[plugins.loudness]`` (defaults without a context)."""
-        config: Any = ctx.plugin_config(self.name) if ctx is not None else None
-        if not isinstance(config, LoudnessConfig):
-            config = LoudnessConfig()
+        config = LoudnessConfig.from_context(ctx, self.name)
         return [LoudnessAnalyzer(dual_mono=config.dual_mono)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
@@ -38,9 +38,7 @@ class WaveformPlugin(Plugin):
     @hookimpl
     def register_analyzers(self, ctx: CoreContext | None = None) -> list[Analyzer]:
         """The analyzer, configured from ``[plugins.waveform]`` (defaults without a context)."""
-        config: Any = ctx.plugin_config(self.name) if ctx is not None else None
-        if not isinstance(config, WaveformConfig):
-            config = WaveformConfig()
+        config = WaveformConfig.from_context(ctx, self.name)
         return [
             WaveformAnalyzer(
                 base_samples_per_pixel=config.base_samples_per_pixel, max_points=config.max_points, bits=config.bits

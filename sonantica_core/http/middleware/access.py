@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 from starlette.authentication import AuthCredentials, UnauthenticatedUser
 from starlette.requests import HTTPConnection
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sonantica_core.auth.errors import AuthError
@@ -46,16 +46,14 @@ from sonantica_core.auth.principal import Access, Principal
 from sonantica_core.auth.state import get_auth_state
 from sonantica_core.context import CoreContext
 from sonantica_core.http.errors import ApiError, error_response
+from sonantica_core.http.routing import Verifier, lookup_of, search, set_access
+
+__all__ = ["AuthMiddleware", "admin_only", "admit", "current_user", "public", "resolve_access", "set_access",
+           "signed_url", "start_access_services"]
 
 log = logging.getLogger("sonantica.auth")
 
-ACCESS_ATTRIBUTE = "__sonantica_access__"
-VERIFIER_ATTRIBUTE = "__sonantica_verifier__"
 ADMIN_PREFIX = "/api/admin/"
-
-#: ``verifier(ctx, scope, path_params) -> Principal``; raises AuthError when the
-#: request carries no valid signature.
-Verifier = Callable[[CoreContext, Scope, dict[str, Any]], Principal]
 T = TypeVar("T")
 
 _ANONYMOUS = UnauthenticatedUser()
@@ -65,14 +63,6 @@ _CREDENTIALS = {
     "admin": AuthCredentials(["authenticated", "admin"]),
 }
 _WWW_AUTHENTICATE = 'Bearer realm="sonantica"'
-
-
-def set_access(target: T, access: Access, verifier: Verifier | None = None) -> T:
-    """Declare what ``target`` (an endpoint, ASGI app, ``Route`` or ``Mount``) requires."""
-    setattr(target, ACCESS_ATTRIBUTE, access)
-    if verifier is not None:
-        setattr(target, VERIFIER_ATTRIBUTE, verifier)
-    return target
 
 
 def public(endpoint: T) -> T:
@@ -103,78 +93,11 @@ def current_user(connection: HTTPConnection | Scope) -> Principal:
     return user
 
 
-def _declared(obj: Any) -> tuple[Access | None, Verifier | None]:
-    return getattr(obj, ACCESS_ATTRIBUTE, None), getattr(obj, VERIFIER_ATTRIBUTE, None)
-
-
-def _route_access(route: BaseRoute) -> tuple[Access | None, Verifier | None]:
-    for obj in (route, getattr(route, "endpoint", None), getattr(route, "app", None)):
-        if obj is not None:
-            access, verifier = _declared(obj)
-            if access is not None:
-                return access, verifier
-    return None, None
-
-
-_Found = tuple[Access | None, Verifier | None, dict[str, Any]]
-
-
-def _find(routes: list[BaseRoute], scope: Scope) -> _Found | None:
-    partial: _Found | None = None
-    for route in routes:
-        match, child = route.matches(scope)
-        if match is Match.NONE:
-            continue
-        access, verifier = _route_access(route)
-        params = child.get("path_params", {})
-        inner = getattr(route, "routes", None)
-        if inner:
-            found = _find(inner, {**scope, **child})
-            if found is not None:
-                inner_access, inner_verifier, params = found
-                if inner_access is not None:
-                    access, verifier = inner_access, inner_verifier
-        if match is Match.FULL:
-            return access, verifier, params
-        if partial is None:
-            partial = (access, verifier, params)
-    return partial
-
-
 def resolve_access(routes: list[BaseRoute], scope: Scope) -> tuple[Access, Verifier | None, dict[str, Any]] | None:
-    """What the route ``scope`` is for requires: (access, verifier, path params), or None
-    when no route matches (a route matching all but the method counts, as for the router).
-    Mounts are searched down to the endpoint: the innermost declaration wins, and an
-    undeclared route inherits its mount's; with none at all, :attr:`Access.USER`."""
-    found = _find(routes, scope)
-    if found is None:
-        return None
-    return found[0] or Access.USER, found[1], found[2]
-
-
-class _AccessMemo:
-    """:func:`resolve_access` answers of one routes list by (type, method, root path, path): the
-    search tries each route's pattern in turn, and clients ask for the same paths again and again."""
-
-    SIZE = 4096
-
-    def __init__(self) -> None:
-        self.routes_id = 0
-        self.count = -1
-        self.answers: dict[tuple[Any, ...], tuple[Access, Verifier | None, dict[str, Any]] | None] = {}
-
-    def resolve(self, routes: list[BaseRoute], scope: Scope) -> tuple[Access, Verifier | None, dict[str, Any]] | None:
-        if self.routes_id != id(routes) or self.count != len(routes):  # another app, or routes added
-            self.routes_id, self.count, self.answers = id(routes), len(routes), {}
-        key = (scope["type"], scope.get("method"), scope.get("root_path", ""), scope["path"])
-        try:
-            found = self.answers[key]
-        except KeyError:
-            found = resolve_access(routes, scope)
-            if len(self.answers) >= self.SIZE:
-                del self.answers[next(iter(self.answers))]
-            self.answers[key] = found
-        return None if found is None else (found[0], found[1], dict(found[2]))
+    """What the route ``scope`` is for requires: (access, verifier, path params), or None when no
+    route matches (see :func:`sonantica_core.http.routing.search`)."""
+    found = search(routes, scope)
+    return None if found is None else (found.access, found.verifier, dict(found.params))
 
 
 class AuthMiddleware:
@@ -183,7 +106,6 @@ class AuthMiddleware:
     def __init__(self, app: ASGIApp, ctx: CoreContext) -> None:
         self.app = app
         self.ctx = ctx
-        self._access = _AccessMemo()
         get_auth_state(ctx)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -191,13 +113,14 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         router = scope["app"].router
-        found = self._access.resolve(router.routes, scope)
+        lookup = lookup_of(router)
+        found = lookup.find(router, scope) if lookup is not None else search(router.routes, scope)
         scope["user"] = _ANONYMOUS
         scope["auth"] = _NO_CREDENTIALS
         if found is None:  # no such route: the router answers 404
             await self.app(scope, receive, send)
             return
-        access, verifier, params = found
+        access, verifier, params = found.access, found.verifier, dict(found.params)
         if _route_path(scope).startswith(ADMIN_PREFIX):
             access = Access.ADMIN
         if await admit(self.ctx, scope, receive, send, access, verifier, params):

@@ -20,8 +20,9 @@ from starlette.convertors import Convertor, FloatConvertor, IntegerConvertor, Pa
 from starlette.routing import BaseRoute, Host, Mount, Route, WebSocketRoute, compile_path
 
 from sonantica_core.auth.principal import Access
-from sonantica_core.http.middleware.access import ACCESS_ATTRIBUTE, ADMIN_PREFIX
+from sonantica_core.http.middleware.access import ADMIN_PREFIX
 from sonantica_core.http.openapi.docs import ApiDoc, doc_for
+from sonantica_core.http.routing import ACCESS_ATTRIBUTE
 
 REF = "#/components/schemas/{model}"
 _PLUGIN_PREFIX = re.compile(r"^/plugins/([^/]+)")

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sonantica_core.analysis import queue
+from sonantica_core.analysis import queue, tasks
 from sonantica_core.analysis.store import waveform_path
 from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackMetadata
 from sonantica_core.db.library import Track
@@ -61,7 +61,7 @@ async def _existing(request: Request, track_id: int) -> None:
 async def analyze(request: Request) -> JSONResponse:
     track_id = _track_id(request)
     await _existing(request, track_id)
-    status = await queue.request_analysis(request.app.state.core, track_id)
+    status = await tasks.request_analysis(request.app.state.core, track_id)
     return JSONResponse({"track_id": track_id, "status": status}, status_code=202)
 
 
@@ -147,7 +147,7 @@ async def waveform(request: Request) -> Response:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        status = await queue.request_analysis(ctx, track_id)
+        status = await tasks.request_analysis(ctx, track_id)
         raise ApiError(
             404,
             "the waveform is not computed yet; analysis is queued",

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import Field
 from redis.exceptions import RedisError
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sonantica_core.auth import api_keys, app_passwords
+from sonantica_core.auth.credentials import CredentialKind, TooManyCredentials
 from sonantica_core.auth.passwords import hash_password_async, needs_rehash, verify_password_async
 from sonantica_core.auth.ratelimit import LoginRateLimiter, RateLimited
 from sonantica_core.auth.refresh import Outcome, end_all_sessions, revoke_refresh_token, rotate_refresh_token
@@ -68,10 +71,10 @@ class NewAppPassword(Body):
 
 
 def login_limiter(ctx: CoreContext) -> LoginRateLimiter:
-    """This process's login rate limiter (tests may replace ``ctx.extras["login_limiter"]``)."""
-    limiter = ctx.extras.get("login_limiter")
+    """This process's login rate limiter (tests may replace ``ctx.services.login_limiter``)."""
+    limiter = ctx.services.login_limiter
     if limiter is None:
-        limiter = ctx.extras["login_limiter"] = LoginRateLimiter(ctx.redis)
+        limiter = ctx.services.login_limiter = LoginRateLimiter(ctx.redis)
     return limiter
 
 
@@ -192,6 +195,38 @@ async def logout(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def _list_credentials(
+    request: Request, kind: CredentialKind[Any], key: str, to_json: Callable[[Any], dict[str, Any]]
+) -> Response:
+    """``{key: [to_json(row)...]}`` of the caller's active credentials of ``kind``, newest first."""
+    ctx, principal = core(request), current_user(request)
+    async with ctx.session() as session:
+        rows = await kind.list_active(session, principal.id)
+    return JSONResponse({key: [to_json(row) for row in rows]})
+
+
+async def _make_room(session: AsyncSession, kind: CredentialKind[Any], user_id: int) -> None:
+    """409 when the user has as many credentials of ``kind`` as allowed."""
+    try:
+        await kind.check_room(session, user_id)
+    except TooManyCredentials as exc:
+        raise ApiError(409, str(exc)) from None
+
+
+async def _revoke_credential(request: Request, kind: CredentialKind[Any], param: str) -> int:
+    """Revoke the caller's credential of ``kind`` whose id is path parameter ``param``; its id.
+
+    404 when the id cannot be one, or the caller has no such active credential.
+    """
+    ctx, principal = core(request), current_user(request)
+    row_id = parse_id(request.path_params[param], kind.noun)
+    async with ctx.session() as session:
+        revoked = await kind.revoke(session, principal.id, row_id)
+    if not revoked:
+        raise ApiError(404, f"no such {kind.noun}")
+    return row_id
+
+
 def _api_key_json(row: Any) -> dict[str, Any]:
     return {
         "id": row.id,
@@ -205,10 +240,7 @@ def _api_key_json(row: Any) -> dict[str, Any]:
 
 @api_doc("List one's API keys", tags=TAGS, response=m.ApiKeyList)
 async def list_api_keys(request: Request) -> Response:
-    ctx, principal = core(request), current_user(request)
-    async with ctx.session() as session:
-        rows = await api_keys.list_api_keys(session, principal.id)
-    return JSONResponse({"api_keys": [_api_key_json(row) for row in rows]})
+    return await _list_credentials(request, api_keys.CREDENTIALS, "api_keys", _api_key_json)
 
 
 @api_doc(
@@ -227,8 +259,7 @@ async def create_api_key(request: Request) -> Response:
     if body.expires_in_days is not None:
         expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=body.expires_in_days)
     async with ctx.session() as session:
-        if await api_keys.count_active_keys(session, principal.id) >= api_keys.MAX_KEYS_PER_USER:
-            raise ApiError(409, f"at most {api_keys.MAX_KEYS_PER_USER} API keys per user; revoke one first")
+        await _make_room(session, api_keys.CREDENTIALS, principal.id)
         row, key = await api_keys.create_api_key(session, principal.id, body.name, expires_at)
     return JSONResponse({**_api_key_json(row), "key": key}, status_code=201)
 
@@ -242,13 +273,8 @@ async def create_api_key(request: Request) -> Response:
     responses={404: "No such API key of the caller's"},
 )
 async def revoke_api_key(request: Request) -> Response:
-    ctx, principal = core(request), current_user(request)
-    key_id = parse_id(request.path_params["key_id"], "API key")
-    async with ctx.session() as session:
-        revoked = await api_keys.revoke_api_key(session, principal.id, key_id)
-    if not revoked:
-        raise ApiError(404, "no such API key")
-    await announce_api_key_revoked(ctx, key_id)
+    key_id = await _revoke_credential(request, api_keys.CREDENTIALS, "key_id")
+    await announce_api_key_revoked(core(request), key_id)
     return Response(status_code=204)
 
 
@@ -263,10 +289,7 @@ def _app_password_json(row: Any) -> dict[str, Any]:
     response=m.AppPasswordList,
 )
 async def list_app_passwords(request: Request) -> Response:
-    ctx, principal = core(request), current_user(request)
-    async with ctx.session() as session:
-        rows = await app_passwords.list_app_passwords(session, principal.id)
-    return JSONResponse({"app_passwords": [_app_password_json(row) for row in rows]})
+    return await _list_credentials(request, app_passwords.CREDENTIALS, "app_passwords", _app_password_json)
 
 
 @api_doc(
@@ -282,8 +305,7 @@ async def create_app_password(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     body = await parse_body(request, NewAppPassword)
     async with ctx.session() as session:
-        if await app_passwords.count_app_passwords(session, principal.id) >= app_passwords.MAX_PER_USER:
-            raise ApiError(409, f"at most {app_passwords.MAX_PER_USER} app passwords per user; revoke one first")
+        await _make_room(session, app_passwords.CREDENTIALS, principal.id)
         row, secret = await app_passwords.create_app_password(session, ctx.secret_key, principal.id, body.name)
     return JSONResponse({**_app_password_json(row), "password": secret}, status_code=201)
 
@@ -297,12 +319,7 @@ async def create_app_password(request: Request) -> Response:
     responses={404: "No such app password of the caller's"},
 )
 async def revoke_app_password(request: Request) -> Response:
-    ctx, principal = core(request), current_user(request)
-    password_id = parse_id(request.path_params["password_id"], "app password")
-    async with ctx.session() as session:
-        revoked = await app_passwords.revoke_app_password(session, principal.id, password_id)
-    if not revoked:
-        raise ApiError(404, "no such app password")
+    await _revoke_credential(request, app_passwords.CREDENTIALS, "password_id")
     return Response(status_code=204)
 
 

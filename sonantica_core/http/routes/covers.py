@@ -72,10 +72,10 @@ def _headers(etag: str, cache: str) -> dict[str, str]:
 
 
 def _limiter(request: Request) -> anyio.CapacityLimiter:
-    extras = core(request).extras
-    limiter = extras.get("cover_renderers")
+    services = core(request).services
+    limiter = services.cover_renderers
     if limiter is None:
-        limiter = extras["cover_renderers"] = anyio.CapacityLimiter(RENDERERS)
+        limiter = services.cover_renderers = anyio.CapacityLimiter(RENDERERS)
     return limiter
 
 
@@ -83,7 +83,7 @@ async def _thumbnail(request: Request, original: covers.Original, size: int, fmt
     storage = core(request).storage
     target = covers.thumbnail_path(storage, original.hash, size, fmt)
     if not target.is_file():
-        locks: dict[tuple[str, int, str], asyncio.Lock] = core(request).extras.setdefault("cover_locks", {})
+        locks: dict[tuple[str, int, str], asyncio.Lock] = core(request).services.cover_locks
         key = (original.hash, size, fmt)
         lock = locks.setdefault(key, asyncio.Lock())
         try:

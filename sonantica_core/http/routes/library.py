@@ -9,6 +9,11 @@ library changes, with an ``ETag``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -17,9 +22,10 @@ from sonantica_core.http.models import library as schemas
 from sonantica_core.http.openapi.docs import api_doc
 from sonantica_core.http.params import parse_query
 from sonantica_core.http.reading import FastJSONResponse, page_response, path_id, position, read_only, secret
-from sonantica_core.http.responsecache import cached
+from sonantica_core.http.responsecache import cached, genre_stats
 from sonantica_core.http.util import core
 from sonantica_core.library import albums, artists, genres, tracks
+from sonantica_core.library.keyset import Ordering
 from sonantica_core.library.queries import (
     AlbumListQuery,
     ArtistListQuery,
@@ -29,134 +35,155 @@ from sonantica_core.library.queries import (
 
 TAGS = ["library"]
 _LIST_ERRORS = {400: "The cursor cannot be used (damaged, or from another listing or order)"}
+_NEXT_LINK = {"Link": 'The next page, as <url>; rel="next" (absent on the last page).'}
+
+Q = TypeVar("Q", bound=BaseModel)
+Endpoint = Callable[[Request], Awaitable[FastJSONResponse]]
+#: ``fetch(conn, query, start, cursor key, *extra)`` → (items, next cursor or None).
+PageFetcher = Callable[..., Awaitable[tuple[list[dict[str, Any]], str | None]]]
+#: ``fetch(conn, id)`` → the item, or None when the library has no such one.
+ItemFetcher = Callable[[AsyncConnection, int], Awaitable[dict[str, Any] | None]]
 
 
-@api_doc(
-    "List tracks",
+def list_endpoint(
+    name: str,
+    *,
+    summary: str,
+    description: str,
+    query: type[Q],
+    response: type[BaseModel],
+    orderings: Mapping[str, Ordering],
+    fetch: PageFetcher,
+    listing: Callable[[Q], str] | None = None,
+    extra: Callable[[Request], tuple[Any, ...]] | None = None,
+) -> Endpoint:
+    """A documented endpoint answering one page of ``name`` (``tracks``...) with a ``next`` link.
+
+    It reads the query as ``query``, starts where its cursor says (the cursor belongs to
+    the listing ``listing(query)``, by default ``"{name}:{sort}:{order}"``, in the order
+    ``orderings[query.sort]``) and asks ``fetch`` for the page, passing ``extra(request)``
+    after the usual arguments. The endpoint is called ``list_{name}``.
+    """
+
+    async def endpoint(request: Request) -> FastJSONResponse:
+        parsed: Any = parse_query(query, request)
+        listed = listing(parsed) if listing is not None else f"{name}:{parsed.sort}:{parsed.order}"
+        start = position(request, listed, orderings[parsed.sort], parsed.cursor)
+        async with read_only(request) as conn:
+            more = extra(request) if extra is not None else ()
+            items, next_cursor = await fetch(conn, parsed, start, secret(request), *more)
+        return page_response(request, items, next_cursor, parsed.limit)
+
+    endpoint.__name__ = endpoint.__qualname__ = f"list_{name}"
+    return api_doc(
+        summary,
+        description=description,
+        tags=TAGS,
+        query=query,
+        response=response,
+        responses=_LIST_ERRORS,
+        headers=_NEXT_LINK,
+    )(endpoint)
+
+
+def detail_endpoint(
+    what: str, *, summary: str, description: str, response: type[BaseModel], fetch: ItemFetcher
+) -> Endpoint:
+    """A documented endpoint answering one ``what`` (``track``...) by the id in ``{what}_id``.
+
+    404 for an id that cannot be one and for one ``fetch`` does not find (``no {what}
+    with id N in the library``). The endpoint is called ``get_{what}``.
+    """
+    param = f"{what}_id"
+
+    async def endpoint(request: Request) -> FastJSONResponse:
+        item_id = path_id(request, param, what)
+        async with read_only(request) as conn:
+            item = await fetch(conn, item_id)
+        if item is None:
+            raise ApiError(404, f"no {what} with id {item_id} in the library")
+        return FastJSONResponse(item)
+
+    endpoint.__name__ = endpoint.__qualname__ = f"get_{what}"
+    return api_doc(
+        summary,
+        description=description,
+        tags=TAGS,
+        path={param: f"The {what}'s id."},
+        response=response,
+        responses={404: f"No such {what} in the library"},
+    )(endpoint)
+
+
+list_tracks = list_endpoint(
+    "tracks",
+    summary="List tracks",
     description="Tracks of the library, filtered and sorted, a page at a time.",
-    tags=TAGS,
     query=TrackListQuery,
     response=schemas.TrackPage,
-    responses=_LIST_ERRORS,
-    headers={"Link": 'The next page, as <url>; rel="next" (absent on the last page).'},
+    orderings=tracks.ORDERINGS,
+    fetch=tracks.list_tracks,
+    listing=tracks.listing_name,
 )
-async def list_tracks(request: Request) -> FastJSONResponse:
-    query = parse_query(TrackListQuery, request)
-    start = position(request, tracks.listing_name(query), tracks.ORDERINGS[query.sort], query.cursor)
-    async with read_only(request) as conn:
-        items, next_cursor = await tracks.list_tracks(conn, query, start, secret(request))
-    return page_response(request, items, next_cursor, query.limit)
-
-
-@api_doc(
-    "A track",
+get_track = detail_endpoint(
+    "track",
+    summary="A track",
     description="Everything about one track: tags, technical details, credits, analysis and links.",
-    tags=TAGS,
-    path={"track_id": "The track's id."},
     response=schemas.TrackDetail,
-    responses={404: "No such track in the library"},
+    fetch=tracks.get_track,
 )
-async def get_track(request: Request) -> FastJSONResponse:
-    track_id = path_id(request, "track_id", "track")
-    async with read_only(request) as conn:
-        track = await tracks.get_track(conn, track_id)
-    if track is None:
-        raise ApiError(404, f"no track with id {track_id} in the library")
-    return FastJSONResponse(track)
-
-
-@api_doc(
-    "List albums",
+list_albums = list_endpoint(
+    "albums",
+    summary="List albums",
     description="Albums with at least one track in the library, filtered and sorted, a page at a time.",
-    tags=TAGS,
     query=AlbumListQuery,
     response=schemas.AlbumPage,
-    responses=_LIST_ERRORS,
-    headers={"Link": 'The next page, as <url>; rel="next" (absent on the last page).'},
+    orderings=albums.ORDERINGS,
+    fetch=albums.list_albums,
 )
-async def list_albums(request: Request) -> FastJSONResponse:
-    query = parse_query(AlbumListQuery, request)
-    start = position(request, f"albums:{query.sort}:{query.order}", albums.ORDERINGS[query.sort], query.cursor)
-    async with read_only(request) as conn:
-        items, next_cursor = await albums.list_albums(conn, query, start, secret(request))
-    return page_response(request, items, next_cursor, query.limit)
-
-
-@api_doc(
-    "An album",
+get_album = detail_endpoint(
+    "album",
+    summary="An album",
     description="An album with its tracks in disc and track order.",
-    tags=TAGS,
-    path={"album_id": "The album's id."},
     response=schemas.AlbumDetail,
-    responses={404: "No such album in the library"},
+    fetch=albums.get_album,
 )
-async def get_album(request: Request) -> FastJSONResponse:
-    album_id = path_id(request, "album_id", "album")
-    async with read_only(request) as conn:
-        album = await albums.get_album(conn, album_id)
-    if album is None:
-        raise ApiError(404, f"no album with id {album_id} in the library")
-    return FastJSONResponse(album)
-
-
-@api_doc(
-    "List artists",
+list_artists = list_endpoint(
+    "artists",
+    summary="List artists",
     description="Artists with something in the library, by name, a page at a time.",
-    tags=TAGS,
     query=ArtistListQuery,
     response=schemas.ArtistPage,
-    responses=_LIST_ERRORS,
-    headers={"Link": 'The next page, as <url>; rel="next" (absent on the last page).'},
+    orderings=artists.ORDERINGS,
+    fetch=artists.list_artists,
+    listing=lambda query: f"artists:{query.sort}:{query.order}:{query.role}",
 )
-async def list_artists(request: Request) -> FastJSONResponse:
-    query = parse_query(ArtistListQuery, request)
-    listing = f"artists:{query.sort}:{query.order}:{query.role}"
-    start = position(request, listing, artists.ORDERINGS[query.sort], query.cursor)
-    async with read_only(request) as conn:
-        items, next_cursor = await artists.list_artists(conn, query, start, secret(request))
-    return page_response(request, items, next_cursor, query.limit)
-
-
-@api_doc(
-    "An artist",
+get_artist = detail_endpoint(
+    "artist",
+    summary="An artist",
     description="An artist with their albums, and the albums (compilations, other artists' albums) they appear on.",
-    tags=TAGS,
-    path={"artist_id": "The artist's id."},
     response=schemas.ArtistDetail,
-    responses={404: "No such artist in the library"},
+    fetch=artists.get_artist,
 )
-async def get_artist(request: Request) -> FastJSONResponse:
-    artist_id = path_id(request, "artist_id", "artist")
-    async with read_only(request) as conn:
-        artist = await artists.get_artist(conn, artist_id)
-    if artist is None:
-        raise ApiError(404, f"no artist with id {artist_id} in the library")
-    return FastJSONResponse(artist)
-
-
-@api_doc(
-    "List genres",
+list_genres = list_endpoint(
+    "genres",
+    summary="List genres",
     description="Genres of the tracks in the library, with how many tracks and albums each has.",
-    tags=TAGS,
     query=GenreListQuery,
     response=schemas.GenrePage,
-    responses=_LIST_ERRORS,
-    headers={"Link": 'The next page, as <url>; rel="next" (absent on the last page).'},
+    orderings=genres.ORDERINGS,
+    fetch=genres.list_genres,
+    extra=lambda request: (genre_stats(core(request)),),
 )
-async def list_genres(request: Request) -> FastJSONResponse:
-    query = parse_query(GenreListQuery, request)
-    start = position(request, f"genres:{query.sort}:{query.order}", genres.ORDERINGS[query.sort], query.cursor)
-    async with read_only(request) as conn:
-        items, next_cursor = await genres.list_genres(conn, query, start, secret(request), core(request).extras)
-    return page_response(request, items, next_cursor, query.limit)
 
 
+#: ``{name:id}`` is :class:`~sonantica_core.http.body.IdConvertor` (an overlong id is a 404, not a 500).
 routes = [
     Route("/api/library/tracks", cached(list_tracks), methods=["GET", "HEAD"]),
-    Route("/api/library/tracks/{track_id:int}", cached(get_track), methods=["GET", "HEAD"]),
+    Route("/api/library/tracks/{track_id:id}", cached(get_track), methods=["GET", "HEAD"]),
     Route("/api/library/albums", cached(list_albums), methods=["GET", "HEAD"]),
-    Route("/api/library/albums/{album_id:int}", cached(get_album), methods=["GET", "HEAD"]),
+    Route("/api/library/albums/{album_id:id}", cached(get_album), methods=["GET", "HEAD"]),
     Route("/api/library/artists", cached(list_artists), methods=["GET", "HEAD"]),
-    Route("/api/library/artists/{artist_id:int}", cached(get_artist), methods=["GET", "HEAD"]),
+    Route("/api/library/artists/{artist_id:id}", cached(get_artist), methods=["GET", "HEAD"]),
     Route("/api/library/genres", cached(list_genres), methods=["GET", "HEAD"]),
 ]

@@ -14,7 +14,7 @@ The hot path, per request (a player seeks with one request each):
 Nothing is written on that path; ``?download=1`` (a GET from the first byte)
 records a download and adds ``Content-Disposition`` (RFC 6266 ``filename*``).
 
-**Stream-start hook.** When ``ctx.extras["on_stream_start"]`` is set, it is called
+**Stream-start hook.** When ``ctx.services.on_stream_start`` is set, it is called
 as ``hook(ctx, track_id, user_id)`` on the first GET of a track in this process
 (per track-cache entry). It must return at once; if it returns an awaitable, that
 runs as a background task (e.g. "queue high-priority analysis of an unanalysed
@@ -152,7 +152,7 @@ def _range_from_start(scope: dict[str, Any]) -> bool:
 
 
 def _announce(ctx: CoreContext, entry: TrackLocation, user_id: int) -> None:
-    hook = ctx.extras.get(HOOK_NAME)
+    hook = ctx.services.on_stream_start
     if hook is None or entry.announced:
         return
     entry.announced = True
