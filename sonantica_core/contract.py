@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from sonantica_core.errors import SonanticaError
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -167,7 +169,7 @@ class Scanner(abc.ABC):
         """Read one file. Raise :class:`ScanError` with a reason for a bad file."""
 
 
-class ScanError(Exception):
+class ScanError(SonanticaError):
     """Raised by a scanner for a file it cannot read; the scan goes on."""
 
     def __init__(

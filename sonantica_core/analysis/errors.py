@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sonantica_core.errors import SonanticaError
 
-class AudioDecodeError(Exception):
+
+class AudioDecodeError(SonanticaError):
     """A file could not be decoded: not audio, unsupported, or too damaged.
 
     ``reason`` is short and human readable ("no audio stream", "not a media file

@@ -20,11 +20,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sonantica_core.db.users import ApiKey, AppPassword
+from sonantica_core.errors import SonanticaError
 
 Row = TypeVar("Row", ApiKey, AppPassword)
 
 
-class TooManyCredentials(Exception):
+class TooManyCredentials(SonanticaError):
     """The user already has as many active credentials of a kind as allowed."""
 
 

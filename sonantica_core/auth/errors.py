@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sonantica_core.errors import SonanticaError
 
-class AuthError(Exception):
+
+class AuthError(SonanticaError):
     """A refused credential with a stable ``code`` and an HTTP ``status``."""
 
     def __init__(self, message: str, code: str = "invalid_token", status: int = 401) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from sonantica_core.errors import SonanticaError
+
 _PREFIX = "sonantica:login:"
 
 # KEYS: counters; ARGV[1]: window (ms). Returns, per key, its count and remaining ms.
@@ -44,7 +46,7 @@ class LoginLimits:
     window: float = 15 * 60
 
 
-class RateLimited(Exception):
+class RateLimited(SonanticaError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
     def __init__(self, retry_after: int, scope: str) -> None:

@@ -12,11 +12,13 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from sonantica_core.errors import SonanticaError
+
 _VERSION = b"\x01"
 _NONCE = 12
 
 
-class SealError(ValueError):
+class SealError(SonanticaError, ValueError):
     """A sealed value could not be opened: damaged, or sealed under another key."""
 
 

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sonantica_core.auth.passwords import hash_password, validate_password
 from sonantica_core.db.users import RefreshToken, User
+from sonantica_core.errors import SonanticaError
 
 _USERNAME = re.compile(r"^[\w.@+-]{1,64}$")
 
 
-class UserError(ValueError):
+class UserError(SonanticaError, ValueError):
     """A user operation that cannot be done, with the reason."""
 
 

@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from sonantica_core.errors import SonanticaError
+
 log = logging.getLogger("sonantica.http")
 
 _CODES = {
@@ -35,7 +37,7 @@ _CODES = {
 }
 
 
-class ApiError(HTTPException):
+class ApiError(SonanticaError, HTTPException):
     """An error with a stable machine-readable ``code`` and optional details."""
 
     def __init__(

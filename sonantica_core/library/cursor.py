@@ -15,13 +15,15 @@ import hmac
 import json
 from typing import Any
 
+from sonantica_core.errors import SonanticaError
+
 #: Longest cursor accepted (a real one is well under 400 characters).
 MAX_CURSOR = 1024
 _VERSION = 1
 _MAC_BYTES = 12
 
 
-class CursorError(ValueError):
+class CursorError(SonanticaError, ValueError):
     """A cursor that cannot be used, with why."""
 
 

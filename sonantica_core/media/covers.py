@@ -27,6 +27,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from sonantica_core.context import DerivedStorage
+from sonantica_core.errors import SonanticaError
 
 #: Sizes thumbnails are made at (longest side, pixels).
 SIZES = (64, 128, 256, 512, 1024)
@@ -50,7 +51,7 @@ OUTPUTS = {
 ACCEPTED_MIME = {"image/jpeg", "image/jpg", "image/pjpeg", "image/png", "image/webp", "image/gif"}
 
 
-class CoverError(ValueError):
+class CoverError(SonanticaError, ValueError):
     """An image that cannot be used as a cover, with why."""
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from sonantica_core.errors import SonanticaError
 from sonantica_core.settings import MediaRoot, Settings
 from sonantica_core.streaming import FileStat, stat_file
 
@@ -35,7 +36,7 @@ _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _DECODE_ROUNDS = 4
 
 
-class MediaPathError(Exception):
+class MediaPathError(SonanticaError):
     """A media file cannot be served; ``message`` says why (safe to show a user)."""
 
     def __init__(self, message: str) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
 
-from sonantica_core.errors import ConfigError
+from sonantica_core.errors import ConfigError, SonanticaError
 
 #: Keys of a plugin's section that the core reads itself (not passed to the plugin's model).
 RESERVED_KEYS: frozenset[str] = frozenset({"enabled", "order"})
@@ -43,7 +43,7 @@ class PluginOptions:
     strict: bool = False
 
 
-class PluginConfigError(Exception):
+class PluginConfigError(SonanticaError):
     """A plugin's section is wrong; the message is one line naming the key and why."""
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text, update
 from sonantica_core.bus.library import LibraryChange, library_changed
 from sonantica_core.contract import Scanner, ScanProblem
 from sonantica_core.db.library import ScanProblemRow, ScanRun
+from sonantica_core.errors import SonanticaError
 from sonantica_core.scanning.ingest import (
     Ingestor,
     KnownTrack,
@@ -66,7 +67,7 @@ class ScanProgress:
 _EVENT_FIELDS = tuple(f.name for f in fields(ScanProgress) if f.name not in ("added_ids", "changed_ids"))
 
 
-class ScanAlreadyRunning(Exception):
+class ScanAlreadyRunning(SonanticaError):
     """Another scan holds the scan lock."""
 
 

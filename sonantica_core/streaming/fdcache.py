@@ -24,6 +24,8 @@ import stat as stat_module
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from sonantica_core.errors import SonanticaError
+
 __all__ = ["FdCache", "FileChangedError", "FileStat", "OpenFile", "default_cache", "invalidate", "stat_file"]
 
 
@@ -47,7 +49,7 @@ class FileStat:
         return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
 
 
-class FileChangedError(OSError):
+class FileChangedError(SonanticaError, OSError):
     """The file at a path changed between the caller's stat and the open."""
 
 

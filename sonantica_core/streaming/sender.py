@@ -23,6 +23,8 @@ from typing import Any
 
 import anyio
 
+from sonantica_core.errors import SonanticaError
+
 from .conditional import Precondition, evaluate_preconditions, if_range_allows
 from .etag import make_etag
 from .fdcache import FdCache, FileStat, OpenFile, default_cache
@@ -60,7 +62,7 @@ _CONDITIONAL = ("if_match", "if_none_match", "if_modified_since", "if_unmodified
 _ALLOW = [(b"allow", b"GET, HEAD"), (b"content-length", b"0")]
 
 
-class TruncatedFileError(OSError):
+class TruncatedFileError(SonanticaError, OSError):
     """The file became shorter while it was being sent: the response is cut off."""
 
 
@@ -237,7 +239,7 @@ async def _send_body(
         cache.release(entry)
 
 
-class _ClientGone(Exception):
+class _ClientGone(SonanticaError):
     """send() failed: ASGI ≥ 2.4 servers raise OSError there when the client went away."""
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from sonantica_core.errors import SonanticaError
+
 #: Camelot number of each major key (B side); minor keys (A side) are the relative minors.
 _MAJOR = {"B": 1, "F#": 2, "C#": 3, "G#": 4, "D#": 5, "A#": 6, "F": 7, "C": 8, "G": 9, "D": 10, "A": 11, "E": 12}
 _MINOR = {"G#": 1, "D#": 2, "A#": 3, "F": 4, "C": 5, "G": 6, "D": 7, "A": 8, "E": 9, "B": 10, "F#": 11, "C#": 12}
@@ -22,7 +24,7 @@ _KEY = re.compile(
 )
 
 
-class InvalidKey(ValueError):
+class InvalidKey(SonanticaError, ValueError):
     """A key that cannot be read, with what was expected."""
 
 

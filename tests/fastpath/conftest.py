@@ -4,7 +4,7 @@ Both are started by :func:`~sonantica_core.fastpath.server.serve_web` on a socke
 :func:`~sonantica_core.server.webprocesses.hypercorn_config`, exactly as a web process
 serves: the settings say ``FAST_PATH=false``, so the one without a door is Hypercorn
 alone, and the other gets an explicit :class:`~sonantica_core.fastpath.server.FastDoor`
-(as ``tests/stream/test_fast_path.py`` starts its servers).
+(as ``tests/streaming/test_fast_path.py`` starts its servers).
 """
 
 from __future__ import annotations

@@ -104,11 +104,11 @@ def fill(template: str, etag: str, lm: int) -> str:
 @pytest.mark.parametrize("url", URLS)
 @pytest.mark.parametrize(("headers", "status"), CASES, ids=[repr(h) for h, _ in CASES])
 async def test_preconditions(
-    client: httpx.AsyncClient, validators: tuple[str, int], url: str, headers: dict[str, str], status: int
+    streaming_client: httpx.AsyncClient, validators: tuple[str, int], url: str, headers: dict[str, str], status: int
 ) -> None:
     etag, lm = validators
     headers = {k: fill(v, etag, lm) for k, v in headers.items()}
-    r = await client.get(url, headers=headers)
+    r = await streaming_client.get(url, headers=headers)
     assert r.status_code == status, headers
     if status == 304:
         assert r.content == b""
@@ -117,7 +117,7 @@ async def test_preconditions(
         assert r.headers["cache-control"] == "private, max-age=60"
         assert "content-length" not in r.headers
         assert "content-type" not in r.headers
-        head = await client.head(url, headers=headers)
+        head = await streaming_client.head(url, headers=headers)
         assert head.status_code == 304
     elif status == 412:
         assert r.content == b""
@@ -144,7 +144,7 @@ async def test_preconditions(
     ],
 )
 async def test_if_range(
-    client: httpx.AsyncClient, validators: tuple[str, int], url: str, if_range: str, honoured: bool
+    streaming_client: httpx.AsyncClient, validators: tuple[str, int], url: str, if_range: str, honoured: bool
 ) -> None:
     etag, lm = validators
     value = {
@@ -156,7 +156,7 @@ async def test_if_range(
         "rfc850": rfc850(lm),
         "etag-list": f"{etag}, {etag}",
     }.get(if_range, if_range)
-    r = await client.get(url, headers={"Range": "bytes=100-199", "If-Range": value})
+    r = await streaming_client.get(url, headers={"Range": "bytes=100-199", "If-Range": value})
     if honoured:
         assert r.status_code == 206
         assert r.content == DATA[100:200]
@@ -166,38 +166,38 @@ async def test_if_range(
         assert r.content == DATA
 
 
-async def test_if_range_without_range_is_ignored(client: httpx.AsyncClient) -> None:
-    r = await client.get("/fast/track.flac", headers={"If-Range": '"other"'})
+async def test_if_range_without_range_is_ignored(streaming_client: httpx.AsyncClient) -> None:
+    r = await streaming_client.get("/fast/track.flac", headers={"If-Range": '"other"'})
     assert r.status_code == 200
     assert r.content == DATA
 
 
-async def test_if_range_false_turns_416_into_200(client: httpx.AsyncClient) -> None:
-    r = await client.get("/fast/track.flac", headers={"Range": "bytes=99999-", "If-Range": '"other"'})
+async def test_if_range_false_turns_416_into_200(streaming_client: httpx.AsyncClient) -> None:
+    r = await streaming_client.get("/fast/track.flac", headers={"Range": "bytes=99999-", "If-Range": '"other"'})
     assert r.status_code == 200
     assert r.content == DATA
 
 
-async def test_if_range_with_multiple_ranges(client: httpx.AsyncClient, validators: tuple[str, int]) -> None:
+async def test_if_range_with_multiple_ranges(streaming_client: httpx.AsyncClient, validators: tuple[str, int]) -> None:
     etag, _ = validators
-    r = await client.get("/fast/track.flac", headers={"Range": "bytes=0-1,5-6", "If-Range": etag})
+    r = await streaming_client.get("/fast/track.flac", headers={"Range": "bytes=0-1,5-6", "If-Range": etag})
     assert r.status_code == 206
     assert r.headers["content-type"].startswith("multipart/byteranges")
 
 
-async def test_not_modified_after_change(client: httpx.AsyncClient, media_dir) -> None:
+async def test_not_modified_after_change(streaming_client: httpx.AsyncClient, media_dir) -> None:
     """A changed file no longer matches its old validators."""
     path = media_dir / "changing.flac"
     path.write_bytes(b"one")
     os.utime(path, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
-    r1 = await client.get("/fast/changing.flac")
+    r1 = await streaming_client.get("/fast/changing.flac")
     path.write_bytes(b"two!")
     os.utime(path, ns=(1_000_000_002_000_000_000, 1_000_000_002_000_000_000))
-    r2 = await client.get("/fast/changing.flac", headers={"If-None-Match": r1.headers["etag"]})
+    r2 = await streaming_client.get("/fast/changing.flac", headers={"If-None-Match": r1.headers["etag"]})
     assert r2.status_code == 200
     assert r2.content == b"two!"
     assert r2.headers["etag"] != r1.headers["etag"]
-    r3 = await client.get("/fast/changing.flac", headers={"If-Modified-Since": r1.headers["last-modified"]})
+    r3 = await streaming_client.get("/fast/changing.flac", headers={"If-Modified-Since": r1.headers["last-modified"]})
     assert r3.status_code == 200
 
 

@@ -65,32 +65,34 @@ def test_etag_identical_across_processes(media_dir: Path, hypercorn_url: str) ->
     assert served == one
 
 
-async def test_etag_and_bytes_change_when_the_file_changes(client: httpx.AsyncClient, media_dir: Path) -> None:
+async def test_etag_and_bytes_change_when_the_file_changes(
+    streaming_client: httpx.AsyncClient, media_dir: Path
+) -> None:
     path = media_dir / "rewritten.flac"
     path.write_bytes(b"A" * 100)
     os.utime(path, ns=(10**18, 10**18))
-    first = await client.get("/fast/rewritten.flac")
+    first = await streaming_client.get("/fast/rewritten.flac")
     assert first.content == b"A" * 100
     path.write_bytes(b"B" * 100)  # same size, in place
     os.utime(path, ns=(10**18 + 1, 10**18 + 1))
-    second = await client.get("/fast/rewritten.flac")
+    second = await streaming_client.get("/fast/rewritten.flac")
     assert second.content == b"B" * 100
     assert second.headers["etag"] != first.headers["etag"]
 
 
 async def test_replaced_file_is_reopened_even_with_same_size_and_mtime(
-    client: httpx.AsyncClient, media_dir: Path
+    streaming_client: httpx.AsyncClient, media_dir: Path
 ) -> None:
     """Rename over the path with identical size and mtime: the cached descriptor is not reused."""
     path = media_dir / "replaced.flac"
     path.write_bytes(b"C" * 50)
     os.utime(path, ns=(10**18, 10**18))
-    assert (await client.get("/fast/replaced.flac")).content == b"C" * 50
+    assert (await streaming_client.get("/fast/replaced.flac")).content == b"C" * 50
     tmp = media_dir / "replaced.tmp"
     tmp.write_bytes(b"D" * 50)
     os.utime(tmp, ns=(10**18, 10**18))
     os.replace(tmp, path)
-    assert (await client.get("/fast/replaced.flac")).content == b"D" * 50
+    assert (await streaming_client.get("/fast/replaced.flac")).content == b"D" * 50
 
 
 # --------------------------------------------------------------------------- content types
@@ -127,11 +129,11 @@ def test_content_types(name: str, ctype: str) -> None:
 
 
 @pytest.mark.parametrize("ext", ["opus", "mp3", "wv", "dsf"])
-async def test_served_content_type(client: httpx.AsyncClient, media_dir: Path, ext: str) -> None:
+async def test_served_content_type(streaming_client: httpx.AsyncClient, media_dir: Path, ext: str) -> None:
     (media_dir / f"typed.{ext}").write_bytes(b"x" * 10)
-    r = await client.get(f"/fast/typed.{ext}", headers={"Range": "bytes=0-1"})
+    r = await streaming_client.get(f"/fast/typed.{ext}", headers={"Range": "bytes=0-1"})
     assert r.headers["content-type"] == TYPES[f"a.{ext}"]
-    r = await client.get(f"/fast/typed.{ext}", headers={"Range": "bytes=0-1,3-4"})
+    r = await streaming_client.get(f"/fast/typed.{ext}", headers={"Range": "bytes=0-1,3-4"})
     assert f"Content-Type: {TYPES['a.' + ext]}\r\n".encode() in r.content
 
 
@@ -148,25 +150,25 @@ async def test_served_content_type(client: httpx.AsyncClient, media_dir: Path, e
         (f"bytes={2**31 - 1}-{2**31}", 2**31 - 1, 2**31),
     ],
 )
-async def test_sparse_file_over_4_gib(client: httpx.AsyncClient, header: str, start: int, end: int) -> None:
+async def test_sparse_file_over_4_gib(streaming_client: httpx.AsyncClient, header: str, start: int, end: int) -> None:
     def expected(a: int, b: int) -> bytes:
         tail_at = BIG - len(BIG_TAIL)
         return bytes(max(0, min(b + 1, tail_at) - a)) + BIG_TAIL[max(0, a - tail_at) : b + 1 - tail_at]
 
-    r = await client.get("/fast/big.flac", headers={"Range": header})
+    r = await streaming_client.get("/fast/big.flac", headers={"Range": header})
     assert r.status_code == 206
     assert r.headers["content-range"] == f"bytes {start}-{end}/{BIG}"
     assert r.content == expected(start, end)
 
 
-async def test_sparse_file_multipart_and_head(client: httpx.AsyncClient) -> None:
-    r = await client.get("/fast/big.flac", headers={"Range": f"bytes=0-1,{BIG - 2}-"})
+async def test_sparse_file_multipart_and_head(streaming_client: httpx.AsyncClient) -> None:
+    r = await streaming_client.get("/fast/big.flac", headers={"Range": f"bytes=0-1,{BIG - 2}-"})
     assert r.status_code == 206
     assert f"Content-Range: bytes {BIG - 2}-{BIG - 1}/{BIG}\r\n\r\n".encode() + BIG_TAIL[-2:] in r.content
     assert int(r.headers["content-length"]) == len(r.content)
-    head = await client.head("/fast/big.flac")
+    head = await streaming_client.head("/fast/big.flac")
     assert head.headers["content-length"] == str(BIG)
-    r = await client.get("/fast/big.flac", headers={"Range": f"bytes={BIG}-"})
+    r = await streaming_client.get("/fast/big.flac", headers={"Range": f"bytes={BIG}-"})
     assert r.status_code == 416
     assert r.headers["content-range"] == f"bytes */{BIG}"
 
@@ -191,29 +193,31 @@ def _evict(path: Path) -> bool:
         os.close(fd)
 
 
-async def test_uncached_reads_go_to_a_thread_and_are_exact(client: httpx.AsyncClient, media_dir: Path) -> None:
+async def test_uncached_reads_go_to_a_thread_and_are_exact(
+    streaming_client: httpx.AsyncClient, media_dir: Path
+) -> None:
     path = media_dir / "long.flac"
     data = path.read_bytes()
     evicted = _evict(path)
     before = streaming.read_stats.thread_reads
-    r = await client.get("/fast/long.flac", headers={"Range": "bytes=1000-70000"})
+    r = await streaming_client.get("/fast/long.flac", headers={"Range": "bytes=1000-70000"})
     assert r.content == data[1000:70001]
     if evicted:
         assert streaming.read_stats.thread_reads > before
     before = streaming.read_stats.nowait_reads
-    r = await client.get("/fast/long.flac", headers={"Range": "bytes=1000-70000"})
+    r = await streaming_client.get("/fast/long.flac", headers={"Range": "bytes=1000-70000"})
     assert r.content == data[1000:70001]
     assert streaming.read_stats.nowait_reads > before or not hasattr(os, "RWF_NOWAIT")
 
 
 async def test_reads_without_rwf_nowait(
-    client: httpx.AsyncClient, media_dir: Path, monkeypatch: pytest.MonkeyPatch
+    streaming_client: httpx.AsyncClient, media_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reader_module, "_RWF_NOWAIT", None)
     data = (media_dir / "long.flac").read_bytes()
-    r = await client.get("/fast/long.flac")
+    r = await streaming_client.get("/fast/long.flac")
     assert r.content == data
-    r = await client.get("/fast/long.flac", headers={"Range": "bytes=5-9,-3"})
+    r = await streaming_client.get("/fast/long.flac", headers={"Range": "bytes=5-9,-3"})
     assert r.status_code == 206 and data[5:10] in r.content and data[-3:] in r.content
 
 

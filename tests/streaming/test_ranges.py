@@ -62,8 +62,8 @@ SINGLE = [
 
 
 @pytest.mark.parametrize(("header", "first", "last"), SINGLE)
-async def test_single_range(client: httpx.AsyncClient, url: str, header: str, first: int, last: int) -> None:
-    r = await client.get(url, headers={"Range": header})
+async def test_single_range(streaming_client: httpx.AsyncClient, url: str, header: str, first: int, last: int) -> None:
+    r = await streaming_client.get(url, headers={"Range": header})
     assert r.status_code == 206
     assert r.content == DATA[first : last + 1]
     assert r.headers["content-range"] == f"bytes {first}-{last}/{SIZE}"
@@ -85,8 +85,10 @@ MULTI = [
 
 
 @pytest.mark.parametrize(("header", "parts"), MULTI)
-async def test_multiple_ranges(client: httpx.AsyncClient, url: str, header: str, parts: list[tuple[int, int]]) -> None:
-    r = await client.get(url, headers={"Range": header})
+async def test_multiple_ranges(
+    streaming_client: httpx.AsyncClient, url: str, header: str, parts: list[tuple[int, int]]
+) -> None:
+    r = await streaming_client.get(url, headers={"Range": header})
     assert r.status_code == 206
     ctype = r.headers["content-type"]
     assert ctype.startswith("multipart/byteranges; boundary=")
@@ -96,10 +98,10 @@ async def test_multiple_ranges(client: httpx.AsyncClient, url: str, header: str,
     assert "content-range" not in r.headers
 
 
-async def test_many_ranges_up_to_the_cap(client: httpx.AsyncClient, url: str) -> None:
+async def test_many_ranges_up_to_the_cap(streaming_client: httpx.AsyncClient, url: str) -> None:
     parts = [(i * 100, i * 100 + 9) for i in range(MAX_RANGES)]
     header = "bytes=" + ",".join(f"{a}-{b}" for a, b in parts)
-    r = await client.get(url, headers={"Range": header})
+    r = await streaming_client.get(url, headers={"Range": header})
     assert r.status_code == 206
     boundary = r.headers["content-type"].split("boundary=", 1)[1]
     assert r.content == multipart_body(boundary, parts)
@@ -116,8 +118,8 @@ UNSATISFIABLE = [
 
 
 @pytest.mark.parametrize("header", UNSATISFIABLE)
-async def test_unsatisfiable(client: httpx.AsyncClient, url: str, header: str) -> None:
-    r = await client.get(url, headers={"Range": header})
+async def test_unsatisfiable(streaming_client: httpx.AsyncClient, url: str, header: str) -> None:
+    r = await streaming_client.get(url, headers={"Range": header})
     assert r.status_code == 416
     assert r.headers["content-range"] == f"bytes */{SIZE}"
     assert r.content == b""
@@ -156,13 +158,13 @@ IGNORED = [
 
 
 @pytest.mark.parametrize("header", IGNORED)
-async def test_ignored_range_serves_everything(client: httpx.AsyncClient, url: str, header: str) -> None:
-    r = await client.get(url, headers={"Range": header.encode("utf-8")})
+async def test_ignored_range_serves_everything(streaming_client: httpx.AsyncClient, url: str, header: str) -> None:
+    r = await streaming_client.get(url, headers={"Range": header.encode("utf-8")})
     assert_full(r)
 
 
-async def test_no_range(client: httpx.AsyncClient, url: str) -> None:
-    r = await client.get(url)
+async def test_no_range(streaming_client: httpx.AsyncClient, url: str) -> None:
+    r = await streaming_client.get(url)
     assert_full(r)
     assert r.headers["content-type"] == "audio/flac"
     assert r.headers["cache-control"] == "private, max-age=60"
@@ -171,34 +173,34 @@ async def test_no_range(client: httpx.AsyncClient, url: str) -> None:
 
 @pytest.mark.parametrize("header", [None, "bytes=0-1", "bytes=0-1,4-5", "bytes=99999-"])
 async def test_head_has_the_headers_of_get_without_range(
-    client: httpx.AsyncClient, url: str, header: str | None
+    streaming_client: httpx.AsyncClient, url: str, header: str | None
 ) -> None:
     """Range is defined for GET only (RFC 9110 §14.2): HEAD answers like a plain GET."""
     h = {"Range": header} if header else {}
-    head = await client.head(url, headers=h)
-    get = await client.get(url)
+    head = await streaming_client.head(url, headers=h)
+    get = await streaming_client.get(url)
     assert head.status_code == 200
     assert head.content == b""
     assert dict(head.headers) == dict(get.headers)
 
 
-async def test_other_methods_are_refused(client: httpx.AsyncClient) -> None:
-    r = await client.post("/fast/track.flac", headers={"Range": "bytes=0-1"})
+async def test_other_methods_are_refused(streaming_client: httpx.AsyncClient) -> None:
+    r = await streaming_client.post("/fast/track.flac", headers={"Range": "bytes=0-1"})
     assert r.status_code == 405
     assert r.headers["allow"] == "GET, HEAD"
 
 
 @pytest.mark.parametrize("header", [None, "bytes=0-1", "bytes=-5"])
-async def test_empty_file(client: httpx.AsyncClient, header: str | None) -> None:
-    r = await client.get("/fast/empty.flac", headers={"Range": header} if header else {})
+async def test_empty_file(streaming_client: httpx.AsyncClient, header: str | None) -> None:
+    r = await streaming_client.get("/fast/empty.flac", headers={"Range": header} if header else {})
     assert r.status_code == 200
     assert r.content == b""
     assert r.headers["content-length"] == "0"
 
 
-async def test_missing_file(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/fast/nope.flac")).status_code == 404
-    assert (await client.get("/resp/nope.flac")).status_code == 404
+async def test_missing_file(streaming_client: httpx.AsyncClient) -> None:
+    assert (await streaming_client.get("/fast/nope.flac")).status_code == 404
+    assert (await streaming_client.get("/resp/nope.flac")).status_code == 404
 
 
 # Unit level: the parser alone, including field-value whitespace that HTTP stacks strip.

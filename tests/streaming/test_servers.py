@@ -92,9 +92,9 @@ def test_whole_file_and_ranges_over_tcp(hypercorn_url: str, media_dir: Path, rou
         assert r.status_code == 206 and r.headers["content-range"].endswith(f"/{BIG}")
 
 
-def _open_files(client: httpx.Client) -> tuple[int, int]:
+def _open_files(streaming_client: httpx.Client) -> tuple[int, int]:
     """(regular files the server holds open, references held by responses in flight)."""
-    files, refs = client.get("/fds").text.split()
+    files, refs = streaming_client.get("/fds").text.split()
     return int(files), int(refs)
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import httpx
 
+from sonantica_core.errors import SonanticaError
 from sonantica_lrclib.config import LrclibConfig
 
 
-class LrclibError(Exception):
+class LrclibError(SonanticaError):
     """LRCLIB could not be asked (unreachable, too slow, or an unexpected answer)."""
 
 
