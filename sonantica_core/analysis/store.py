@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 
+from sonantica_core.analysis.duplicates import fingerprint_terms
 from sonantica_core.context import CoreContext, DerivedStorage
 from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult, Analyzer
 from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackFingerprint, TrackMetadata
@@ -147,7 +148,7 @@ def _store_artifacts(storage: DerivedStorage, track_id: int, analyzer: str, arti
 
 async def _store_fingerprint(session: Any, track_id: int, analyzer: str, version: int, result: AnalysisResult) -> None:
     codes = np.asarray(result.fingerprint, dtype=np.int64).astype(np.uint32)  # signed or not: the same 32 bits
-    coarse = int(codes[: min(len(codes), 8)].astype(np.uint64).sum() % (2**62)) if len(codes) else None
+    terms = fingerprint_terms(codes)
     duration = result.features.get("duration") if isinstance(result.features.get("duration"), float) else None
     if duration is None:
         duration = await session.scalar(select(Track.duration).where(Track.id == track_id))
@@ -156,11 +157,11 @@ async def _store_fingerprint(session: Any, track_id: int, analyzer: str, version
         algorithm=f"{analyzer}@{version}",
         fingerprint=codes.tobytes(),
         duration=duration,
-        coarse=coarse,
+        terms=terms.tobytes(),
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[TrackFingerprint.track_id],
-        set_={k: stmt.excluded[k] for k in ("algorithm", "fingerprint", "duration", "coarse")},
+        set_={k: stmt.excluded[k] for k in ("algorithm", "fingerprint", "duration", "terms")},
     )
     await session.execute(stmt)
 

@@ -115,6 +115,7 @@ class TrackFingerprint(Base):
     algorithm: Mapped[str] = mapped_column(String(32), nullable=False)
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     duration: Mapped[float | None] = mapped_column(Float)
-    #: A short coarse code for candidate lookup before the full comparison.
-    coarse: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    #: Index terms for finding duplicates (uint32 array, see ``analysis.duplicates.fingerprint_terms``);
+    #: None until computed.
+    terms: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = utcnow_column()

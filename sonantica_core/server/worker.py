@@ -25,7 +25,11 @@ from sonantica_core.tasks.registry import set_context
 log = logging.getLogger("sonantica.worker")
 
 #: Modules of the core that declare tasks; imported by every worker.
-CORE_TASK_MODULES: tuple[str, ...] = ("sonantica_core.scanning.tasks", "sonantica_core.analysis.tasks")
+CORE_TASK_MODULES: tuple[str, ...] = (
+    "sonantica_core.scanning.tasks",
+    "sonantica_core.analysis.tasks",
+    "sonantica_core.analysis.duplicate_report",
+)
 
 
 async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> None:

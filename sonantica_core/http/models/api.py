@@ -266,6 +266,9 @@ class DuplicateGroup(BaseModel):
 
 class Duplicates(BaseModel):
     groups: list[DuplicateGroup]
+    computed_at: Timestamp | None = Field(description="When the report was made; null before the first one.")
+    stale: bool = Field(description="The library changed since the report was made.")
+    computing: bool = Field(description="A new report is queued or being made.")
 
 
 # --- scans ----------------------------------------------------------------------

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -20,26 +21,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sonantica_core.analysis import queue, tasks
+from sonantica_core.analysis.duplicate_report import read_report
 from sonantica_core.analysis.store import waveform_path
 from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackMetadata
 from sonantica_core.db.library import Track
+from sonantica_core.http.body import parse_id
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.models import api as m
 from sonantica_core.http.openapi.docs import api_doc
 
-MAX_ID = 2**63 - 1
 TAGS = ["analysis"]
 _TRACK = {"track_id": "The track's id."}
 
 
 def _track_id(request: Request) -> int:
-    raw = request.path_params["track_id"]
-    if not (isinstance(raw, str) and raw.isascii() and raw.isdigit() and 0 < len(raw) <= 19 and raw[0] != "0"):
-        raise ApiError(404, "no such track")
-    value = int(raw)
-    if value > MAX_ID:
-        raise ApiError(404, "no such track")
-    return value
+    return parse_id(request.path_params["track_id"], "track")
 
 
 async def _existing(request: Request, track_id: int) -> None:
@@ -164,16 +160,25 @@ async def waveform(request: Request) -> Response:
 @api_doc(
     "Duplicate tracks",
     description="Groups of tracks whose audio is the same recording, found by acoustic fingerprint across "
-    "formats and encodings.",
+    "formats and encodings. The report is made by a worker (a request never computes it): the first request "
+    "queues it and answers 202 with no groups; later ones answer the last report, `stale` when the library "
+    "changed since (a new one is then on its way, at most once a minute).",
     tags=TAGS,
     response=m.Duplicates,
+    responses={202: "No report yet; one is being made (see `Retry-After`)"},
 )
-async def duplicates(request: Request) -> JSONResponse:
-    from sonantica_core.analysis.duplicates import find_duplicate_groups
-
-    ctx = request.app.state.core
-    groups = await find_duplicate_groups(ctx)
-    return JSONResponse({"groups": groups})
+async def duplicates(request: Request) -> Response:
+    report = await read_report(request.app.state.core)
+    facts = {
+        "computed_at": report.document["computed_at"] if report.document else None,
+        "stale": report.stale,
+        "computing": report.computing,
+    }
+    # the groups are copied as stored: a large report is not parsed and written again per request
+    body = b'{"groups":' + report.groups_json + b"," + json.dumps(facts).encode()[1:]
+    if report.document is None:
+        return Response(body, status_code=202, media_type="application/json", headers={"Retry-After": "5"})
+    return Response(body, media_type="application/json")
 
 
 routes = [
