@@ -1,0 +1,155 @@
+"""Media: ``stream`` and ``download`` through the core's streaming engine (Range, bit-perfect),
+``getCoverArt`` through its cover cache, lyrics (``songLyrics``), avatars."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sonantica_core.db.library import Album, Track
+from sonantica_core.http.routes.covers import serve_cover
+from sonantica_core.http.routes.stream import StreamEndpoint
+from sonantica_core.media.covers import SIZES, placeholder
+from sonantica_core.media.trackcache import get_track_cache
+from sonantica_core.text.lrc import parse_lrc
+from sonantica_subsonic import ids
+from sonantica_subsonic.api import Call, method
+from sonantica_subsonic.envelope import not_found
+from sonantica_subsonic.lists import note_playing
+
+_engine = StreamEndpoint()
+
+
+class Delegated(Response):
+    """Hands the request to another ASGI app with some of its scope replaced."""
+
+    def __init__(self, app: Any, replaced: Mapping[str, Any]) -> None:  # no body of its own
+        self.app, self.replaced = app, dict(replaced)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app({**scope, **self.replaced}, receive, send)
+
+
+async def _playable(call: Call) -> int:
+    track_id = ids.number(call.params.required("id"), ids.SONG)
+    if await get_track_cache(call.ctx).lookup(call.ctx, track_id) is None:
+        raise not_found("song")
+    return track_id
+
+
+@method("stream")
+async def stream(call: Call) -> Response:
+    """The original file, with Range. ``format``/``maxBitRate`` cannot be honoured without transcoding,
+    so the original is sent (the spec lets a server do so; ``transcoding`` is not advertised)."""
+    assert call.caller is not None
+    track_id = await _playable(call)
+    if call.request.method == "GET" and "range" not in call.request.headers:
+        await note_playing(call, track_id)
+    return Delegated(
+        _engine, {"user": call.caller.principal, "path_params": {"track_id": str(track_id)}, "query_string": b""}
+    )
+
+
+@method("download")
+async def download(call: Call) -> Response:
+    assert call.caller is not None
+    track_id = await _playable(call)
+    return Delegated(
+        _engine,
+        {"user": call.caller.principal, "path_params": {"track_id": str(track_id)}, "query_string": b"download=1"},
+    )
+
+
+def _core_size(requested: int | None) -> str:
+    if requested is None:
+        return "original"
+    return str(next((size for size in SIZES if size >= requested), SIZES[-1]))
+
+
+@method("getCoverArt")
+async def get_cover_art(call: Call) -> Response:
+    kind, number = ids.parse(call.params.required("id"), ids.ALBUM, ids.SONG, ids.ARTIST, ids.PLAYLIST)
+    size = _core_size(call.params.integer("size", low=1))
+    async with call.ctx.session() as session:
+        if kind == ids.ALBUM:
+            found = (await session.execute(select(Album.id, Album.cover_hash).where(Album.id == number))).first()
+        elif kind == ids.SONG:
+            found = (
+                await session.execute(
+                    select(Track.id, func.coalesce(Track.cover_hash, Album.cover_hash))
+                    .outerjoin(Album, Album.id == Track.album_id)
+                    .where(Track.id == number, Track.removed_at.is_(None))
+                )
+            ).first()
+        else:  # artists and playlists have no images of their own: the neutral placeholder
+            found = (number, None)
+    if found is None:
+        raise not_found("cover art")
+    scope = {**call.request.scope, "query_string": f"size={size}".encode()}
+    return await serve_cover(Request(scope, call.request.receive), found[1], f"{kind}-{number}")
+
+
+def _lyrics_lines(text: str) -> tuple[list[dict[str, Any]], bool]:
+    timed = parse_lrc(text)
+    if timed:
+        return [{"start": round(line.start * 1000), "value": line.text} for line in timed], True
+    return [{"value": line} for line in text.splitlines()], False
+
+
+@method("getLyricsBySongId")
+async def get_lyrics_by_song_id(call: Call) -> dict[str, Any]:
+    track_id = ids.number(call.params.required("id"), ids.SONG)
+    async with call.ctx.session() as session:
+        row = (
+            await session.execute(
+                select(Track.lyrics, Track.artist, Track.title).where(Track.id == track_id, Track.removed_at.is_(None))
+            )
+        ).first()
+    if row is None:
+        raise not_found("song")
+    structured = []
+    if row.lyrics and row.lyrics.strip():
+        lines, synced = _lyrics_lines(row.lyrics)
+        structured.append(
+            {
+                "displayArtist": row.artist or "",
+                "displayTitle": row.title,
+                "lang": "xxx",
+                "offset": 0,
+                "synced": synced,
+                "line": lines,
+            }
+        )
+    return {"lyricsList": {"structuredLyrics": structured}}
+
+
+@method("getLyrics")
+async def get_lyrics(call: Call) -> dict[str, Any]:
+    artist, title = call.params.get("artist") or "", call.params.get("title") or ""
+    query = select(Track.lyrics, Track.artist, Track.title).where(
+        Track.removed_at.is_(None), Track.lyrics.is_not(None), Track.lyrics != ""
+    )
+    if title:
+        query = query.where(func.lower(Track.title) == title.lower())
+    if artist:
+        query = query.where(func.lower(Track.artist) == artist.lower())
+    if not title and not artist:
+        return {"lyrics": {}}
+    async with call.ctx.session() as session:
+        row = (await session.execute(query.order_by(Track.id).limit(1))).first()
+    if row is None:
+        return {"lyrics": {"artist": artist, "title": title}}
+    words = "\n".join(line.text for line in parse_lrc(row.lyrics)) or row.lyrics
+    return {"lyrics": {"artist": row.artist or "", "title": row.title, "value": words}}
+
+
+@method("getAvatar")
+async def get_avatar(call: Call) -> Response:
+    call.params.required("username")
+    return Response(
+        placeholder(256, "png"), media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
+    )
