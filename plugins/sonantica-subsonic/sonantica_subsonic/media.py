@@ -31,7 +31,10 @@ class Delegated(Response):
         self.app, self.replaced = app, dict(replaced)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app({**scope, **self.replaced}, receive, send)
+        replaced = dict(self.replaced)
+        if scope["method"] == "POST":  # formPost: the form is read; the file is sent as for a GET
+            replaced["method"] = "GET"
+        await self.app({**scope, **replaced}, receive, send)
 
 
 async def _playable(call: Call) -> int:

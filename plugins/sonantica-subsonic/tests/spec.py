@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ def _retrieve(uri: str) -> Resource[Any]:
     return Resource(contents=json.loads(path.read_text()), specification=DRAFT7)
 
 
-@lru_cache(maxsize=None)
+@cache
 def success_schema(method: str) -> tuple[dict[str, Any], str]:
     """The schema of ``method``'s successful JSON answer and its base URI."""
     specific = OPENAPI / "endpoints" / method / f"{method[0].upper()}{method[1:]}SuccessResponse.json"

@@ -141,7 +141,7 @@ async def test_errors_have_the_spec_shape_and_codes(library) -> None:
 
 async def test_huge_pages_are_clamped_not_refused(library) -> None:
     body = await library.call("getAlbumList2", type="newest", size="99999999999", offset="99999999")
-    assert body["status"] == "ok" and body["albumList2"] == {"album": []} or body["albumList2"] == {}
+    assert (body["status"] == "ok" and body["albumList2"] == {"album": []}) or body["albumList2"] == {}
     body = await library.call("search3", query="", songCount="100000", songOffset="0")
     assert len(body["searchResult3"]["song"]) == 5
 
