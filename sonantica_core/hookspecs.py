@@ -156,7 +156,8 @@ def register_routes(ctx: CoreContext) -> Sequence[BaseRoute]:
 
     Receives the web process's core context (close over it in your endpoints).
     Returns routes with paths relative to the plugin's prefix:
-    ``Route("/lyrics/{track_id:int}", ...)`` answers ``/plugins/lrclib/lyrics/42``.
+    ``Route("/lyrics/{track_id:id}", ...)`` answers ``/plugins/lrclib/lyrics/42`` (``{name:id}``
+    is the plugin kit's :class:`~sonantica_core.plugins.IdConvertor`: database ids only).
     No first result wins: every plugin's routes are kept (each under its own
     prefix, so none can shadow another's or the core's). An endpoint that raises answers a JSON 500 that
     names the plugin. The core's authentication applies to these routes.

@@ -8,6 +8,7 @@ the compose file test all read that table.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -154,6 +155,19 @@ def _parse_origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _parse_networks(raw: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDR blocks, each written as a network (``127.0.0.1/32``)."""
+    networks = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR block like 10.0.0.0/8") from None
+    return tuple(networks)
+
+
 def _parse_secret(raw: str) -> str:
     if len(raw) < 32:
         raise ValueError(
@@ -233,6 +247,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "cors_origins", "CORS_ORIGINS", "Origins allowed to call the API, comma-separated.", "", _parse_origins
     ),
     SettingSpec(
+        "trusted_proxies",
+        "TRUSTED_PROXIES",
+        "Front proxies (IPs or CIDR blocks, comma-separated) whose X-Forwarded-For or Forwarded header "
+        "names the client. Empty: the peer address is the client.",
+        "",
+        _parse_networks,
+    ),
+    SettingSpec(
         "shutdown_grace", "SHUTDOWN_GRACE", "Seconds in-flight streams get to finish on shutdown.", "10", _parse_seconds
     ),
     SettingSpec("access_token_ttl", "ACCESS_TOKEN_TTL", "Seconds an access token lives.", "900", _parse_seconds),
@@ -282,6 +304,7 @@ class Settings:
     watch: bool
     follow_external_symlinks: bool
     cors_origins: tuple[str, ...]
+    trusted_proxies: tuple[str, ...]
     shutdown_grace: float
     access_token_ttl: float
     refresh_token_ttl: float

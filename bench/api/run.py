@@ -251,7 +251,14 @@ def _milliseconds(text: str) -> float:
     return float(text)
 
 
-def run_wrk(port: int, token: str, scenario: Scenario, clients: int, seconds: int, work: Path) -> WrkResult | None:
+def _authorization(token: str | None) -> str:
+    """The Lua table entry of the ``Authorization`` header (none without a token: the URL carries it)."""
+    return f'["Authorization"] = "Bearer {token}"' if token else ""
+
+
+def run_wrk(
+    port: int, token: str | None, scenario: Scenario, clients: int, seconds: int, work: Path
+) -> WrkResult | None:
     """The same requests through wrk (C, a few µs per request): what the server can do when
     the load generator is not the bottleneck. None when wrk is not installed."""
     wrk = shutil.which("wrk")
@@ -262,7 +269,7 @@ def run_wrk(port: int, token: str, scenario: Scenario, clients: int, seconds: in
     script.write_text(
         f"local paths = {{{paths}}}\nlocal i = 0\n"
         "request = function()\n  i = i + 1\n"
-        f'  return wrk.format("GET", paths[(i % #paths) + 1], {{["Authorization"] = "Bearer {token}"}})\n'
+        f'  return wrk.format("GET", paths[(i % #paths) + 1], {{{_authorization(token)}}})\n'
         "end\n"
     )
     threads = 1 if clients == 1 else 2

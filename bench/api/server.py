@@ -3,12 +3,14 @@ the fast path in front, on uvloop), with the access log off.
 
     python bench/api/server.py PORT POSTGRES_URL REDIS_URL SECRET DATA_DIR
 
-No media folders, no watcher, no workers: the web process alone, on 127.0.0.1.
+No watcher, no workers: the web process alone, on 127.0.0.1. ``BENCH_PLUGINS_TOML`` is the text of its
+plugins.toml (none by default) and ``BENCH_MEDIA_PATH`` its ``MEDIA_PATH`` (none by default).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from pathlib import Path
@@ -21,7 +23,7 @@ from sonantica_core.settings import load_settings
 
 async def main(port: int, postgres_url: str, redis_url: str, secret: str, data_dir: Path) -> None:
     plugins_file = data_dir / "plugins.toml"
-    plugins_file.write_text("")
+    plugins_file.write_text(os.environ.get("BENCH_PLUGINS_TOML", ""))  # e.g. "[plugins.subsonic]"
     settings = load_settings(
         environ={
             "DATA_DIR": str(data_dir),
@@ -31,6 +33,7 @@ async def main(port: int, postgres_url: str, redis_url: str, secret: str, data_d
             "PLUGINS_FILE": str(plugins_file),
             "LOG_LEVEL": "WARNING",
             "WATCH": "false",
+            **({"MEDIA_PATH": os.environ["BENCH_MEDIA_PATH"]} if "BENCH_MEDIA_PATH" in os.environ else {}),
         }
     )
     app, ctx = await build_web_app(settings, postgres_url, redis_url, secret)

@@ -1,10 +1,18 @@
-"""Login rate limits in Redis, per account and per client address.
+"""Login rate limits in Redis: failed sign-ins per (account, address) and per address.
 
-Each login attempt is counted *before* the password is checked (one Lua call,
-atomic, so concurrent guesses cannot slip past the limit); a successful login
-takes its attempt back and clears the account's counter. A counter's window
-starts with its first attempt and is not extended by later ones. IPv6 clients are
-counted per /64, the block one host usually controls.
+Only failures count. An account is never locked as such: guessing alice's password
+from one address blocks that address for alice (and, past the address limit, for
+everyone), never alice signing in with her password from elsewhere. Addresses are the
+client's, as :func:`sonantica_core.http.clientaddr.scope_client_address` finds them
+behind trusted proxies; IPv6 clients are counted per /64, the block one host usually
+controls.
+
+An attempt in flight holds a place in both counters (:meth:`LoginRateLimiter.attempt`,
+one atomic Lua call that refuses without counting when either is full), so concurrent
+guesses cannot slip past the limit while their passwords are being checked. A right
+password gives the place back and clears its (account, address) counter
+(:meth:`LoginRateLimiter.succeeded`), so what remains counted is the failures. A
+counter's window starts with its first failure and is not extended by later ones.
 """
 
 from __future__ import annotations
@@ -20,26 +28,46 @@ from sonantica_core.errors import SonanticaError
 
 _PREFIX = "sonantica:login:"
 
-# KEYS: counters; ARGV[1]: window (ms). Returns, per key, its count and remaining ms.
-_COUNT = """
-local result = {}
+# KEYS: counters; ARGV[1]: window (ms); ARGV[1 + i]: the limit of KEYS[i].
+# When a counter is full: {i, its remaining ms}, nothing counted. Else every counter
+# is raised: {0, 0}.
+_ATTEMPT = """
 for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  local ttl = redis.call('PTTL', key)
-  if ttl < 0 then
-    redis.call('PEXPIRE', key, ARGV[1])
-    ttl = tonumber(ARGV[1])
+  local count = tonumber(redis.call('GET', key) or '0')
+  if count >= tonumber(ARGV[i + 1]) then
+    local ttl = redis.call('PTTL', key)
+    if ttl < 0 then
+      redis.call('PEXPIRE', key, ARGV[1])
+      ttl = tonumber(ARGV[1])
+    end
+    return {i, ttl}
   end
-  result[#result + 1] = count
-  result[#result + 1] = ttl
 end
-return result
+for _, key in ipairs(KEYS) do
+  redis.call('INCR', key)
+  if redis.call('PTTL', key) < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
+  end
+end
+return {0, 0}
+"""
+
+# KEYS[1]: the (account, address) counter, deleted; KEYS[2]: the address counter, lowered
+# by one unless it expired meanwhile (a DECR would create it without a window).
+_SUCCEEDED = """
+redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[2]) then
+  if redis.call('DECR', KEYS[2]) <= 0 then
+    redis.call('DEL', KEYS[2])
+  end
+end
+return 0
 """
 
 
 @dataclass(frozen=True, slots=True)
 class LoginLimits:
-    """Failed attempts allowed per window, per account and per address."""
+    """Failed sign-ins allowed per window: per account from one address, and per address."""
 
     per_account: int = 5
     per_address: int = 20
@@ -47,10 +75,13 @@ class LoginLimits:
 
 
 class RateLimited(SonanticaError):
-    """Too many attempts; try again after ``retry_after`` seconds."""
+    """Too many failed attempts; try again after ``retry_after`` seconds.
+
+    ``scope``: ``"account"`` (this account from this address) or ``"address"``."""
 
     def __init__(self, retry_after: int, scope: str) -> None:
-        super().__init__(f"too many failed sign-ins for this {scope}; try again in {retry_after} s")
+        what = "account from this address" if scope == "account" else scope
+        super().__init__(f"too many failed sign-ins for this {what}; try again in {retry_after} s")
         self.retry_after = retry_after
         self.scope = scope
 
@@ -71,38 +102,51 @@ def address_key(address: str | None) -> str:
 
 
 def account_key(username: str) -> str:
+    """How a username is counted: case and surrounding blanks do not matter."""
     return hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
 
 
 class LoginRateLimiter:
-    """Counts sign-in attempts; see the module documentation."""
+    """Counts failed sign-ins; see the module documentation."""
 
     def __init__(self, redis: Redis, limits: LoginLimits | None = None) -> None:
         self.limits = limits or LoginLimits()
         self._redis = redis
-        self._count = redis.register_script(_COUNT)
+        self._attempt = redis.register_script(_ATTEMPT)
+        self._succeeded = redis.register_script(_SUCCEEDED)
 
-    def _keys(self, username: str, address: str | None) -> tuple[str, str]:
-        return _PREFIX + "account:" + account_key(username), _PREFIX + "address:" + address_key(address)
+    @staticmethod
+    def _keys(username: str, address: str | None) -> list[str]:
+        addr = address_key(address)
+        return [f"{_PREFIX}pair:{account_key(username)}:{addr}", f"{_PREFIX}address:{addr}"]
 
     async def attempt(self, username: str, address: str | None) -> None:
-        """Count an attempt; raises :class:`RateLimited` when over either limit."""
-        account, addr = self._keys(username, address)
+        """Hold a place for an attempt; raises :class:`RateLimited` (counting nothing) when full."""
         window_ms = int(self.limits.window * 1000)
-        count_a, ttl_a, count_b, ttl_b = await self._count(keys=[account, addr], args=[window_ms])
-        over = []
-        if count_a > self.limits.per_account:
-            over.append((ttl_a, "account"))
-        if count_b > self.limits.per_address:
-            over.append((ttl_b, "address"))
-        if over:
-            ttl, scope = max(over)
-            raise RateLimited(max(1, math.ceil(ttl / 1000)), scope)
+        limits = [self.limits.per_account, self.limits.per_address]
+        full, ttl = await self._attempt(keys=self._keys(username, address), args=[window_ms, *limits])
+        if full:
+            raise RateLimited(max(1, math.ceil(int(ttl) / 1000)), ("account", "address")[int(full) - 1])
 
     async def succeeded(self, username: str, address: str | None) -> None:
-        """A good password: forget the account's failures, take back the address's attempt."""
-        account, addr = self._keys(username, address)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(account)
-            pipe.decr(addr)
-            await pipe.execute()
+        """A right password: clear the (account, address) failures, give the address's place back."""
+        await self._succeeded(keys=self._keys(username, address))
+
+    async def check(self, username: str, address: str | None) -> None:
+        """Raise :class:`RateLimited` when either counter is full; counts nothing.
+
+        For protocols that check a credential on every request (Subsonic's per-request salted
+        tokens): :meth:`check` first, verify, and :meth:`failed` only for a wrong one, so the
+        right credential's concurrent requests never take places from each other.
+        """
+        keys = self._keys(username, address)
+        counts = await self._redis.mget(keys)
+        for index, (count, limit) in enumerate(zip(counts, (self.limits.per_account, self.limits.per_address),
+                                                   strict=True)):
+            if count is not None and int(count) >= limit:
+                ttl = await self._redis.pttl(keys[index])
+                raise RateLimited(max(1, math.ceil(max(ttl, 1000) / 1000)), ("account", "address")[index])
+
+    async def failed(self, username: str, address: str | None) -> None:
+        """Count a wrong credential checked without :meth:`attempt`; raises :class:`RateLimited` when full."""
+        await self.attempt(username, address)

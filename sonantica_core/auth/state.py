@@ -6,7 +6,9 @@ token verifier, and wires them to the invalidation bus. Per request:
 * access token: verify the JWT (or find it in the small verified-token LRU),
   then compare its generation with the in-memory directory: no I/O;
 * API key: SHA-256 and a cache lookup; on a miss, one indexed statement;
-* signed stream URL: one HMAC and the directory: no I/O.
+* signed stream URL: one HMAC, then its generation compared with the directory's,
+  as for an access token: no I/O (one indexed lookup for a user this process has
+  not seen yet, or whose link is newer than what it knows).
 """
 
 from __future__ import annotations
@@ -63,19 +65,36 @@ class AuthState:
             raise AuthError("the access token was revoked; sign in again", "token_revoked")
         return Principal(claims.user_id, claims.role, "token")
 
-    def authenticate_signed(self, track_id: int, query_string: bytes) -> Principal:
-        """The user a signed stream URL was made for; raises :class:`AuthError`. No I/O."""
-        user_id = verify_stream_query(self.stream_key, track_id, query_string)
-        if self.directory.known(user_id):
-            state = self.directory.get(user_id)
-            if state is None or state.disabled:
-                raise AuthError("the account of this link is disabled or gone", "account_disabled", 403)
-        return Principal(user_id, "user", "signed_url")
+    async def authenticate_signed(self, track_id: int, query_string: bytes) -> Principal:
+        """The user a signed stream URL was made for; raises :class:`AuthError` (403), also once
+        the user's sessions ended after the URL was made. No I/O for a user the directory knows."""
+        link = verify_stream_query(self.stream_key, track_id, query_string)
+        state = await self._current(link.user_id, link.generation)
+        if state is None or state.disabled:
+            raise AuthError("the account of this link is disabled or gone", "account_disabled", 403)
+        if link.generation != state.generation:
+            raise AuthError(
+                "this link was revoked (its user signed out everywhere or changed password); ask for a new one",
+                "link_revoked",
+                403,
+            )
+        return Principal(link.user_id, "user", "signed_url")
 
-    async def _state(self, user_id: int, generation: int) -> UserState:
+    async def generation_of(self, user_id: int) -> int | None:
+        """The user's current token generation (what a new signed URL is bound to); None when gone."""
+        state = await self._current(user_id, 0)
+        return None if state is None else state.generation
+
+    async def _current(self, user_id: int, generation: int) -> UserState | None:
+        """The directory's state of the user, read from the database when unknown to it or
+        older than ``generation`` (a credential made elsewhere after the news reached us)."""
         state = self.directory.get(user_id)
         if not self.directory.known(user_id) or (state is not None and generation > state.generation):
             state = await self.directory.load(self.ctx, user_id)
+        return state
+
+    async def _state(self, user_id: int, generation: int) -> UserState:
+        state = await self._current(user_id, generation)
         if state is None:
             raise AuthError("the account no longer exists", "invalid_token")
         if state.disabled:

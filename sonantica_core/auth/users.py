@@ -67,18 +67,13 @@ async def list_users(session: AsyncSession) -> Sequence[User]:
 
 
 async def set_password(session: AsyncSession, username: str, password: str) -> User:
-    problem = validate_password(password)
-    if problem:
-        raise UserError(f"password {problem}")
+    """Set ``username``'s password (``sonantica user passwd``) the way the admin API does,
+    through :func:`update_user`: every session of theirs ends (refresh tokens deleted,
+    token generation raised). Returns the user as it is now; announce it after commit."""
     user = await find_user(session, username)
     if user is None:
         raise UserError(f"no user called {username!r}")
-    await session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(password_hash=hash_password(password), token_generation=User.token_generation + 1)
-    )
-    return user
+    return await update_user(session, user, UserChanges(password=password))
 
 
 async def remove_user(session: AsyncSession, username: str) -> None:

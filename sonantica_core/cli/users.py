@@ -76,8 +76,7 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace,
                     user = await create_user(session, args.username, password, admin=args.admin)
                     console.print(f"[green]✓[/] created {user.role} {user.username!r} (id {user.id})")
                 elif args.action == "passwd":
-                    await set_password(session, args.username, password)
-                    user = await find_user(session, args.username)
+                    user = await set_password(session, args.username, password)
                     announce = ("user", user)
                     console.print(f"[green]✓[/] password changed for {args.username!r}; old sessions are signed out")
                 elif args.action == "remove":
@@ -100,10 +99,7 @@ async def _run(settings: Settings, services: Services, args: argparse.Namespace,
 
             with contextlib.suppress(Exception):
                 if announce[0] == "user":
-                    async with ctx.session() as session:
-                        fresh = await find_user(session, args.username)
-                    if fresh is not None:
-                        await announce_user(ctx, fresh)
+                    await announce_user(ctx, announce[1])
                 else:
                     await announce_user_deleted(ctx, announce[1].id)
     finally:

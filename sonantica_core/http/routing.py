@@ -17,7 +17,7 @@ changes: :class:`RouteList` counts its changes, so a route replaced in place is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, SupportsIndex, TypeVar
 
@@ -26,9 +26,9 @@ from starlette.types import Receive, Scope, Send
 
 from sonantica_core.auth.principal import Access, Principal
 
-#: ``verifier(ctx, scope, path_params) -> Principal``; raises AuthError when the
+#: ``await verifier(ctx, scope, path_params) -> Principal``; raises AuthError when the
 #: request carries no valid signature.
-Verifier = Callable[[Any, Scope, dict[str, Any]], Principal]
+Verifier = Callable[[Any, Scope, dict[str, Any]], Awaitable[Principal]]
 T = TypeVar("T")
 
 ACCESS_ATTRIBUTE = "__sonantica_access__"

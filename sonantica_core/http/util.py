@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
+from sonantica_core.http.clientaddr import scope_client_address
+
 if TYPE_CHECKING:
     from sonantica_core.context import CoreContext
 
@@ -22,10 +24,9 @@ def iso(value: dt.datetime | None) -> str | None:
 
 
 def client_address(connection: HTTPConnection) -> str | None:
-    """The peer address as the ASGI server reports it (configure the server's proxy
-    handling, e.g. Hypercorn's ``ProxyFixMiddleware``, to see clients behind a proxy)."""
-    client = connection.client
-    return client.host if client else None
+    """The client's address: the peer's, or the one a trusted front proxy forwarded
+    (``TRUSTED_PROXIES``, see :mod:`sonantica_core.http.clientaddr`)."""
+    return scope_client_address(connection.scope)
 
 
 def user_agent(connection: HTTPConnection) -> str | None:

@@ -40,6 +40,7 @@ from hypercorn.config import Config as HypercornConfig
 
 from sonantica_core.embedded.process import die_with_parent
 from sonantica_core.errors import CommandFailed, ConfigError
+from sonantica_core.fastpath.heads import MAX_HEAD
 from sonantica_core.settings import Settings
 
 log = logging.getLogger("sonantica.web")
@@ -128,6 +129,18 @@ def hypercorn_config(settings: Settings, sock: socket.socket) -> HypercornConfig
     config.accesslog = None
     config.errorlog = logging.getLogger("hypercorn.error")
     config.keep_alive_timeout = 30
+    # Time limits on what a client sends. A request head must be whole within keep_alive_timeout
+    # (Hypercorn's idle timer, and the fast path's, run until a head is complete; neither is renewed
+    # by a byte of it). A body has BODY_TIMEOUT from when the app starts reading it, and at most
+    # MAX_BODY bytes (sonantica_core.http.body.read_json, which every body the core reads goes
+    # through: 408 or 413, then Hypercorn closes the connection, whose request it never finished
+    # reading; a body the app does not read closes it too, after the answer).
+    # Not Hypercorn's read_timeout: it is per read, so a byte every few seconds renews it (the
+    # slow body goes on); and over HTTP/2 (h2c) it also runs while a response streams, so it would
+    # cut /api/events and paused downloads whose clients send nothing. It stays off.
+    config.read_timeout = None
+    # The largest request head: h11's limit on an incomplete event, the same as the fast path's.
+    config.h11_max_incomplete_size = MAX_HEAD
     # Connections the kernel may hold before they are accepted: Hypercorn's 100 overflows when a
     # few hundred players connect at once (their handshakes are then retried a second later).
     config.backlog = 1024

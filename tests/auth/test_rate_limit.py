@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from sonantica_core.auth.ratelimit import address_key
@@ -17,19 +19,41 @@ async def attempt(client: httpx.AsyncClient, username: str, password: str = "wro
     return await client.post("/api/auth/login", json={"username": username, "password": password})
 
 
-async def test_per_account_limit(app, make_user) -> None:
+async def test_wrong_passwords_never_lock_the_owner_out_from_elsewhere(app, make_user) -> None:
     await make_user("alice")
-    async with client_from(app, "10.0.0.1") as first, client_from(app, "10.0.0.2") as second:
+    async with client_from(app, "10.0.0.1") as guesser, client_from(app, "10.0.0.2") as owner:
         for _ in range(5):
-            assert (await attempt(first, "alice")).status_code == 401
-        limited = await attempt(second, "alice", TEST_PASSWORD)  # even the right password, from elsewhere
+            assert (await attempt(guesser, "alice")).status_code == 401
+        limited = await attempt(guesser, "alice", TEST_PASSWORD)  # even the right password, from there
         assert limited.status_code == 429
         assert 0 < int(limited.headers["retry-after"]) <= 900
         assert limited.json()["error"]["code"] == "too_many_requests"
         assert limited.json()["error"]["details"]["limit"] == "account"
-        # other accounts are not affected
+        # the owner, from another address, is not locked out, and their own mistakes count apart
+        assert (await attempt(owner, "alice", TEST_PASSWORD)).status_code == 200
+        assert (await attempt(owner, "alice")).status_code == 401
+        assert (await attempt(owner, "alice", TEST_PASSWORD)).status_code == 200
+        # the guesser may still sign in to other accounts
         await make_user("bob")
-        assert (await attempt(second, "bob", TEST_PASSWORD)).status_code == 200
+        assert (await attempt(guesser, "bob", TEST_PASSWORD)).status_code == 200
+
+
+async def test_only_failures_count(app, make_user) -> None:
+    await make_user("dora")
+    async with client_from(app, "10.0.0.4") as client:
+        for _ in range(25):  # more than either limit, all right
+            assert (await attempt(client, "dora", TEST_PASSWORD)).status_code == 200
+        for _ in range(5):
+            assert (await attempt(client, "dora")).status_code == 401
+        assert (await attempt(client, "dora")).status_code == 429
+
+
+async def test_concurrent_guesses_do_not_slip_past_the_limit(app, make_user) -> None:
+    await make_user("erin")
+    async with client_from(app, "10.0.0.5") as client:
+        answers = await asyncio.gather(*(attempt(client, "erin") for _ in range(15)))
+    codes = sorted(answer.status_code for answer in answers)
+    assert codes == [401] * 5 + [429] * 10
 
 
 async def test_success_clears_the_account_counter(app, make_user) -> None:

@@ -32,6 +32,7 @@ BAD_SETTINGS = [
     ({"SHUTDOWN_GRACE": "-3"}, "SHUTDOWN_GRACE", "≥ 0"),
     ({"STREAM_MODE": "fast"}, "STREAM_MODE", "'direct'"),
     ({"PLUGINS_FILE": "/no/such/plugins.toml"}, "PLUGINS_FILE", "does not exist"),
+    ({"TRUSTED_PROXIES": "127.0.0.1,nginx"}, "TRUSTED_PROXIES", "is not an IP address"),
 ]
 
 

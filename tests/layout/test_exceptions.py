@@ -27,6 +27,7 @@ BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_subsonic",
     "sonantica_tempo",
     "sonantica_waveform",
+    "sonantica_web",
 )
 
 

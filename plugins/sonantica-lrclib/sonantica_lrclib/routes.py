@@ -37,7 +37,9 @@ def lyrics_routes(ctx: Any) -> list[BaseRoute]:
             await send(fetch_lyrics, track_id, priority=Priority.HIGH)
         return JSONResponse({"status": "queued", "track_id": track_id}, status_code=202, headers={"Retry-After": "2"})
 
-    return [Route("/lyrics/{track_id:int}", lyrics, methods=["GET", "HEAD"])]
+    # {track_id:id}: the plugin kit's id convertor (sonantica_core.plugins.IdConvertor): the endpoint
+    # only ever sees an id the database can hold; any other segment is the router's 404.
+    return [Route("/lyrics/{track_id:id}", lyrics, methods=["GET", "HEAD"])]
 
 
 def lyrics_json(cached: CachedLyrics) -> dict[str, Any]:

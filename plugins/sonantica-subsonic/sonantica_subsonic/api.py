@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from sonantica_core.context import CoreContext
 from sonantica_core.http.middleware.access import public
+from sonantica_subsonic.answers import answer_key, cached_body, keep, user_data_changed, user_version
 from sonantica_subsonic.auth import Caller, authenticate
 from sonantica_subsonic.envelope import ErrorCode, SubsonicError, render, render_error
 from sonantica_subsonic.params import Params
@@ -50,17 +51,27 @@ class Method:
     handler: Handler
     public: bool
     admin: bool
+    #: Its answers may be kept (see :mod:`sonantica_subsonic.answers`), or those whose parameters say so.
+    cached: bool | Callable[[Params], bool]
+    #: It changes what the caller's answers show.
+    writes: bool
 
 
 METHODS: dict[str, Method] = {}
 
 
-def method(*names: str, public_call: bool = False, admin: bool = False) -> Callable[[Handler], Handler]:
+def method(
+    *names: str,
+    public_call: bool = False,
+    admin: bool = False,
+    cached: bool | Callable[[Params], bool] = False,
+    writes: bool = False,
+) -> Callable[[Handler], Handler]:
     """Register ``handler`` for the API methods ``names``."""
 
     def register(handler: Handler) -> Handler:
         for name in names:
-            METHODS[name] = Method(handler, public_call, admin)
+            METHODS[name] = Method(handler, public_call, admin, cached, writes)
         return handler
 
     return register
@@ -74,6 +85,21 @@ def response_format(params: Params) -> str:
     return "json" if requested == "json" else "xml"
 
 
+async def _cached(call: Call, name: str, handler: Handler) -> Response:
+    """``handler``'s answer from the response cache, or computed and kept."""
+    user = call.user_id
+    key = answer_key(user, await user_version(call.ctx, user), call.fmt, name, call.params.pairs)
+    body, generation = await cached_body(call.ctx, key)
+    media_type = "application/json" if call.fmt == "json" else "application/xml"
+    if body is not None:
+        return Response(body, media_type=media_type)
+    result = await handler(call)
+    response = result if isinstance(result, Response) else render(call.fmt, "ok", result)
+    if generation is not None and response.status_code == 200 and not isinstance(result, Response):
+        keep(call.ctx, key, generation, bytes(response.body), media_type)
+    return response
+
+
 def build_routes(ctx: CoreContext) -> list[Route]:
     """The routes of ``/rest`` (relative to it)."""
 
@@ -84,7 +110,7 @@ def build_routes(ctx: CoreContext) -> list[Route]:
         fmt = "json" if (request.query_params.get("f") or "").lower() in ("json", "jsonp") else "xml"
         try:
             params = await Params.of(request)
-            fmt = "json" if (params.get("f") or "").lower() in ("json", "jsonp") else "xml"
+            fmt = "json" if (params.get("f") or "").lower() in ("json", "jsonp") else "xml"  # for its errors
             fmt = response_format(params)
             found = METHODS.get(name)
             if found is None:
@@ -92,7 +118,13 @@ def build_routes(ctx: CoreContext) -> list[Route]:
             caller = None if found.public else await authenticate(ctx, request, params)
             if found.admin and (caller is None or not caller.principal.is_admin):
                 raise SubsonicError(ErrorCode.NOT_AUTHORIZED, f"{name} is for admins")
-            result = await found.handler(Call(ctx, request, params, fmt, caller))
+            call = Call(ctx, request, params, fmt, caller)
+            keep_answer = found.cached(params) if callable(found.cached) else found.cached
+            if keep_answer and caller is not None and request.method != "HEAD":
+                return await _cached(call, name, found.handler)
+            result = await found.handler(call)
+            if found.writes and caller is not None:
+                await user_data_changed(ctx, caller.principal.id)
         except SubsonicError as error:
             return render_error(fmt, error)
         except Exception:

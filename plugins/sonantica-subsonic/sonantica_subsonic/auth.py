@@ -1,23 +1,28 @@
 """Who a call is from: Subsonic's ``u`` with ``p`` or ``t``+``s``, or the ``apiKey`` extension.
 
 * ``u`` + ``p`` (plain, or ``enc:`` and hex) and ``u`` + ``t`` + ``s`` (``t = md5(secret + s)``)
-  are checked against the user's **app passwords** (``/api/me/app-passwords``), never the
+  are checked against the user's **app passwords** (``/api/auth/app-passwords``), never the
   login password: that one is stored as an Argon2 hash, which cannot answer ``t``, and an app
   password can be revoked per device.
 * ``apiKey`` takes one of the user's API keys; with ``u`` as well it is refused (43).
 * Failures count toward the login rate limits (per account and address, and per address),
-  with the same counters as ``POST /api/auth/login``.
+  with the same counters as ``POST /api/auth/login``; a blocked account-and-address or address
+  is refused before its credential is checked. Only wrong credentials are counted, so an app
+  sending many requests at once with fresh salts never blocks itself.
 
 A verified credential is remembered for :data:`REMEMBER_SECONDS` in this process, so a player
-seeking through a track does not open the app passwords again on every request.
+seeking through a track does not open the app passwords again on every request; and requests that
+arrive together with one credential (an app's first burst) share one check, so they take one
+place under the rate limit, not one each.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
@@ -72,6 +77,31 @@ class _Remembered:
 
 
 _remembered = _Remembered()
+_checking: dict[bytes, asyncio.Future[Caller]] = {}
+
+
+async def _once(digest: bytes, check: Callable[[], Awaitable[Caller]]) -> Caller:
+    """The remembered caller of ``digest``, or the result of one ``check`` shared by concurrent callers."""
+    remembered = _remembered.get(digest)
+    if remembered is not None:
+        return remembered
+    running = _checking.get(digest)
+    if running is not None:
+        return await asyncio.shield(running)
+    future: asyncio.Future[Caller] = asyncio.get_running_loop().create_future()
+    _checking[digest] = future
+    try:
+        caller = await check()
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: no warning when nobody else waited
+        raise
+    else:
+        _remembered.put(digest, caller)
+        future.set_result(caller)
+        return caller
+    finally:
+        del _checking[digest]
 
 
 def _digest(*parts: str) -> bytes:
@@ -108,11 +138,14 @@ async def authenticate(ctx: CoreContext, request: Request, params: Params) -> Ca
         digest = _digest("p", username.lower(), password)
     else:
         raise missing("p")
-    remembered = _remembered.get(digest)
-    if remembered is not None:
-        return remembered
+    return await _once(digest, lambda: _by_password(ctx, request, username, token, salt, password))
+
+
+async def _by_password(
+    ctx: CoreContext, request: Request, username: str, token: str | None, salt: str | None, password: str | None
+) -> Caller:
     address = client_address(request)
-    await _hold_attempt(ctx, username, address)
+    await _limited(ctx, "check", username, address)
     async with ctx.session() as session:
         user = await find_user(session, username) if len(username) <= 64 else None
     if user is None:
@@ -122,22 +155,21 @@ async def authenticate(ctx: CoreContext, request: Request, params: Params) -> Ca
     else:
         ok = await verify_app_password(ctx, user, password or "")
     if not ok or user is None:
+        await _limited(ctx, "failed", username, address)
         raise SubsonicError(
             ErrorCode.WRONG_CREDENTIALS,
             "wrong username or password (Subsonic apps sign in with an app password: create one in your account)",
         )
     if user.disabled:
         raise SubsonicError(ErrorCode.NOT_AUTHORIZED, "this account is disabled")
-    with contextlib.suppress(RedisError):
-        await login_limiter(ctx).succeeded(username, address)
-    caller = Caller(Principal(user.id, user.role, "app_password"), user.username)
-    _remembered.put(digest, caller)
-    return caller
+    return Caller(Principal(user.id, user.role, "app_password"), user.username)
 
 
-async def _hold_attempt(ctx: CoreContext, username: str, address: str | None) -> None:
+async def _limited(ctx: CoreContext, step: str, username: str, address: str | None) -> None:
+    """``check`` (refuse a blocked caller) or count a ``failed`` credential, as the spec's errors."""
+    limiter = login_limiter(ctx)
     try:
-        await login_limiter(ctx).attempt(username, address)
+        await (limiter.check if step == "check" else limiter.failed)(username, address)
     except RateLimited as exc:
         error = SubsonicError(ErrorCode.WRONG_CREDENTIALS, str(exc), http_status=429)
         error.headers = {"Retry-After": str(exc.retry_after)}
@@ -149,17 +181,18 @@ async def _hold_attempt(ctx: CoreContext, username: str, address: str | None) ->
 
 
 async def _by_api_key(ctx: CoreContext, request: Request, api_key: str) -> Caller:
-    digest = _digest("k", api_key)
-    remembered = _remembered.get(digest)
-    if remembered is not None:
-        return remembered
+    return await _once(_digest("k", api_key), lambda: _check_api_key(ctx, request, api_key))
+
+
+async def _check_api_key(ctx: CoreContext, request: Request, api_key: str) -> Caller:
     address = client_address(request)
-    await _hold_attempt(ctx, API_KEY_ACCOUNT, address)
-    if not looks_like_api_key(api_key):
-        raise SubsonicError(ErrorCode.INVALID_API_KEY, "the API key is not valid")
+    await _limited(ctx, "check", API_KEY_ACCOUNT, address)
     try:
+        if not looks_like_api_key(api_key):
+            raise AuthError("the API key is not valid", "invalid_api_key")
         principal = await get_auth_state(ctx).authenticate_bearer(api_key)
     except AuthError as exc:
+        await _limited(ctx, "failed", API_KEY_ACCOUNT, address)
         raise SubsonicError(ErrorCode.INVALID_API_KEY, str(exc)) from None
     async with ctx.session() as session:
         from sonantica_core.db.users import User
@@ -167,8 +200,4 @@ async def _by_api_key(ctx: CoreContext, request: Request, api_key: str) -> Calle
         user = await session.get(User, principal.id)
     if user is None:
         raise SubsonicError(ErrorCode.INVALID_API_KEY, "the API key's account no longer exists")
-    with contextlib.suppress(RedisError):
-        await login_limiter(ctx).succeeded(API_KEY_ACCOUNT, address)
-    caller = Caller(principal, user.username)
-    _remembered.put(digest, caller)
-    return caller
+    return Caller(principal, user.username)

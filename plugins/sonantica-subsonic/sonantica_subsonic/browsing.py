@@ -51,7 +51,7 @@ def _indexed(entries: list[dict[str, Any]], rows: list[Any]) -> list[dict[str, A
     return [{"name": letter, "artist": groups[letter]} for letter in sorted(groups, key=lambda x: (x == "#", x))]
 
 
-@method("getArtists")
+@method("getArtists", cached=True)
 async def get_artists(call: Call) -> dict[str, Any]:
     root = folder_root(call)
     async with call.ctx.session() as session:
@@ -60,7 +60,7 @@ async def get_artists(call: Call) -> dict[str, Any]:
     return {"artists": {"ignoredArticles": IGNORED_ARTICLES, "index": _indexed(entries, rows)}}
 
 
-@method("getIndexes")
+@method("getIndexes", cached=True)
 async def get_indexes(call: Call) -> dict[str, Any]:
     root = folder_root(call)
     async with call.ctx.session() as session:
@@ -95,7 +95,7 @@ def _albums_of_artist(artist_id: int) -> Select[Any]:
     )
 
 
-@method("getArtist")
+@method("getArtist", cached=True)
 async def get_artist(call: Call) -> dict[str, Any]:
     artist_id = ids.number(call.params.required("id"), ids.ARTIST)
     async with call.ctx.session() as session:
@@ -116,7 +116,7 @@ def _album_songs(album_id: int) -> Select[Any]:
     )
 
 
-@method("getAlbum")
+@method("getAlbum", cached=True)
 async def get_album(call: Call) -> dict[str, Any]:
     album_id = ids.number(call.params.required("id"), ids.ALBUM)
     async with call.ctx.session() as session:
@@ -136,12 +136,12 @@ async def one_song(call: Call, track_id: int) -> dict[str, Any]:
         return (await shapes.songs(session, call.user_id, rows))[0]
 
 
-@method("getSong")
+@method("getSong", cached=True)
 async def get_song(call: Call) -> dict[str, Any]:
     return {"song": await one_song(call, ids.number(call.params.required("id"), ids.SONG))}
 
 
-@method("getGenres")
+@method("getGenres", cached=True)
 async def get_genres(call: Call) -> dict[str, Any]:
     present = and_(TrackGenre.track_id == Track.id, Track.removed_at.is_(None))
     async with call.ctx.session() as session:
@@ -157,7 +157,7 @@ async def get_genres(call: Call) -> dict[str, Any]:
     return {"genres": {"genre": [{"value": n, "songCount": s, "albumCount": a} for n, s, a in rows]}}
 
 
-@method("getMusicDirectory")
+@method("getMusicDirectory", cached=True)
 async def get_music_directory(call: Call) -> dict[str, Any]:
     kind, number = ids.parse(call.params.required("id"), ids.ARTIST, ids.ALBUM)
     async with call.ctx.session() as session:
@@ -197,7 +197,7 @@ def _album_child(album: dict[str, Any], parent: str) -> dict[str, Any]:
     return {k: v for k, v in child.items() if v is not None}
 
 
-@method("getArtistInfo2", "getArtistInfo")
+@method("getArtistInfo2", "getArtistInfo", cached=True)
 async def get_artist_info(call: Call) -> dict[str, Any]:
     artist_id = ids.number(call.params.required("id"), ids.ARTIST)
     count = call.params.integer("count", 20, high=500) or 0
@@ -239,7 +239,7 @@ def _similar_artists(artist_id: int, count: int) -> Select[Any]:
     )
 
 
-@method("getAlbumInfo2", "getAlbumInfo")
+@method("getAlbumInfo2", "getAlbumInfo", cached=True)
 async def get_album_info(call: Call) -> dict[str, Any]:
     kind, number = ids.parse(call.params.required("id"), ids.ALBUM, ids.SONG)
     async with call.ctx.session() as session:
@@ -254,7 +254,7 @@ async def get_album_info(call: Call) -> dict[str, Any]:
     return {"albumInfo": info}
 
 
-@method("getTopSongs")
+@method("getTopSongs", cached=True)
 async def get_top_songs(call: Call) -> dict[str, Any]:
     """The artist's songs most played on this server (by everyone), then by album order."""
     from sonantica_core.db.playback import PlaybackHistory

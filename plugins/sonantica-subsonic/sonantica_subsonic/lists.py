@@ -48,7 +48,7 @@ def _album_list_query(call: Call, list_type: str) -> Select[Any]:
     if list_type == "random":
         return query.order_by(func.random())
     if list_type == "newest":
-        return query.order_by(shapes.ALBUM_TOTALS.c.created.desc(), Album.id.desc())
+        return query.order_by(Album.created_at.desc(), Album.id.desc())
     if list_type == "alphabeticalByName":
         return query.order_by(Album.title_folded, Album.id)
     if list_type == "alphabeticalByArtist":
@@ -82,7 +82,7 @@ def _album_list_query(call: Call, list_type: str) -> Select[Any]:
             raise missing("fromYear")
         if last is None:
             raise missing("toYear")
-        year = func.coalesce(Album.year, shapes.ALBUM_TOTALS.c.year)
+        year = Album.year
         low, high = min(first, last), max(first, last)
         order = (year.asc() if first <= last else year.desc(), Album.id)
         return query.where(year.between(low, high)).order_by(*order)
@@ -100,7 +100,7 @@ def _album_list_query(call: Call, list_type: str) -> Select[Any]:
     )
 
 
-@method("getAlbumList2", "getAlbumList")
+@method("getAlbumList2", "getAlbumList", cached=lambda params: params.get("type") != "random")
 async def get_album_list(call: Call) -> dict[str, Any]:
     list_type = call.params.required("type")
     size, offset = _page(call)
@@ -162,7 +162,7 @@ async def get_random_songs(call: Call) -> dict[str, Any]:
     return {"randomSongs": {"song": songs}}
 
 
-@method("getSongsByGenre")
+@method("getSongsByGenre", cached=True)
 async def get_songs_by_genre(call: Call) -> dict[str, Any]:
     genre = call.params.required("genre")
     size = call.params.integer("count", 10, high=MAX_PAGE) or 0
@@ -218,12 +218,12 @@ async def starred_lists(call: Call) -> dict[str, Any]:
         }
 
 
-@method("getStarred2")
+@method("getStarred2", cached=True)
 async def get_starred2(call: Call) -> dict[str, Any]:
     return {"starred2": await starred_lists(call)}
 
 
-@method("getStarred")
+@method("getStarred", cached=True)
 async def get_starred(call: Call) -> dict[str, Any]:
     lists = await starred_lists(call)
     artists = [{k: a[k] for k in ("id", "name", "starred") if k in a} for a in lists["artist"]]

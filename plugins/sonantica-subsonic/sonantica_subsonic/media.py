@@ -103,7 +103,7 @@ def _lyrics_lines(text: str) -> tuple[list[dict[str, Any]], bool]:
     return [{"value": line} for line in text.splitlines()], False
 
 
-@method("getLyricsBySongId")
+@method("getLyricsBySongId", cached=True)
 async def get_lyrics_by_song_id(call: Call) -> dict[str, Any]:
     track_id = ids.number(call.params.required("id"), ids.SONG)
     async with call.ctx.session() as session:
@@ -130,7 +130,7 @@ async def get_lyrics_by_song_id(call: Call) -> dict[str, Any]:
     return {"lyricsList": {"structuredLyrics": structured}}
 
 
-@method("getLyrics")
+@method("getLyrics", cached=True)
 async def get_lyrics(call: Call) -> dict[str, Any]:
     artist, title = call.params.get("artist") or "", call.params.get("title") or ""
     query = select(Track.lyrics, Track.artist, Track.title).where(

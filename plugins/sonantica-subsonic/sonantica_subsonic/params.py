@@ -18,6 +18,8 @@ class Params:
     """Multi-valued parameters with typed getters that answer the spec's errors."""
 
     def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        #: Every (name, value) in the order given.
+        self.pairs = list(pairs)
         self._values: dict[str, list[str]] = {}
         for key, value in pairs:
             self._values.setdefault(key, []).append(value)

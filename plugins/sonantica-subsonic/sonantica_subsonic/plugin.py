@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sonantica_core.contract import PlayRecorded
 from sonantica_core.plugins import Plugin, hookimpl
 from sonantica_subsonic import __version__
 
@@ -25,6 +26,12 @@ class SubsonicPlugin(Plugin):
         from sonantica_subsonic.api import build_routes
 
         return {"/rest": build_routes(ctx)}
+
+    @hookimpl
+    async def on_play_recorded(self, ctx: Any, event: PlayRecorded) -> None:
+        from sonantica_subsonic.answers import user_data_changed
+
+        await user_data_changed(ctx, event.user_id)  # play counts, "frequent" and "recent" change
 
 
 plugin = SubsonicPlugin()

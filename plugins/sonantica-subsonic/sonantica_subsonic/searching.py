@@ -109,12 +109,12 @@ async def _search(call: Call) -> dict[str, Any]:
     return await _ranked(call, query, pages, root)
 
 
-@method("search3")
+@method("search3", cached=True)
 async def search3(call: Call) -> dict[str, Any]:
     return {"searchResult3": await _search(call)}
 
 
-@method("search2")
+@method("search2", cached=True)
 async def search2(call: Call) -> dict[str, Any]:
     found = await _search(call)
     artists = [{k: a[k] for k in ("id", "name", "starred") if k in a} for a in found["artist"]]

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sonantica_core.db.analysis import TrackAudioFeatures
@@ -207,26 +207,28 @@ def song(
     return {k: v for k, v in child.items() if v is not None}
 
 
-ALBUM_TOTALS = (
+#: Per album row: its present tracks' count, length, newest addition and earliest year. A lateral
+#: probe per album (the tracks' album index), so a page of albums never aggregates the library.
+ALBUM_STATS = (
     select(
-        Track.album_id.label("album_id"),
         func.count().label("song_count"),
         func.coalesce(func.sum(Track.duration), 0).label("duration"),
         func.max(Track.added_at).label("created"),
-        func.min(Track.year).label("year"),
+        func.min(Track.year).label("first_year"),
     )
-    .where(Track.removed_at.is_(None), Track.album_id.is_not(None))
-    .group_by(Track.album_id)
-    .subquery("album_totals")
+    .where(Track.album_id == Album.id, Track.removed_at.is_(None))
+    .lateral("album_stats")
 )
 
 
 def album_select() -> Select[Any]:
     """Albums with present tracks, with their totals, ready for :func:`albums`."""
-    totals = ALBUM_TOTALS
-    return select(
-        Album, totals.c.song_count, totals.c.duration, totals.c.created, totals.c.year.label("first_year")
-    ).join(totals, and_(totals.c.album_id == Album.id))
+    stats = ALBUM_STATS
+    return (
+        select(Album, stats.c.song_count, stats.c.duration, stats.c.created, stats.c.first_year)
+        .join(stats, true())
+        .where(stats.c.song_count > 0)
+    )
 
 
 async def albums(session: AsyncSession, user_id: int, rows: Iterable[Any]) -> list[dict[str, Any]]:
@@ -287,9 +289,16 @@ def album(row: Any, genres: list[str], starred: dict[int, Any], rated: dict[int,
 
 
 def artist_album_counts() -> Any:
+    """Per album artist, how many of their albums have present tracks."""
+    probe = (
+        select(literal(1).label("present"))
+        .where(Track.album_id == Album.id, Track.removed_at.is_(None))
+        .limit(1)
+        .lateral("any_track")
+    )
     return (
-        select(Album.album_artist_id.label("artist_id"), func.count(func.distinct(Album.id)).label("album_count"))
-        .join(ALBUM_TOTALS, ALBUM_TOTALS.c.album_id == Album.id)
+        select(Album.album_artist_id.label("artist_id"), func.count().label("album_count"))
+        .join(probe, true())
         .where(Album.album_artist_id.is_not(None))
         .group_by(Album.album_artist_id)
         .subquery("artist_albums")

@@ -60,7 +60,7 @@ def folder_root(call: Call) -> str | None:
     return roots[folder - 1].name
 
 
-@method("getMusicFolders")
+@method("getMusicFolders", cached=True)
 async def get_music_folders(call: Call) -> dict[str, Any]:
     return {"musicFolders": {"musicFolder": music_folders(call)}}
 

@@ -225,7 +225,7 @@ async def _targets(call: Call, session: Any) -> list[tuple[str, int]]:
     return found
 
 
-@method("star")
+@method("star", writes=True)
 async def star(call: Call) -> dict[str, Any]:
     async with call.ctx.session() as session:
         for kind, number in await _targets(call, session):
@@ -235,7 +235,7 @@ async def star(call: Call) -> dict[str, Any]:
     return {}
 
 
-@method("unstar")
+@method("unstar", writes=True)
 async def unstar(call: Call) -> dict[str, Any]:
     async with call.ctx.session() as session:
         for kind, number in await _targets(call, session):
@@ -245,7 +245,7 @@ async def unstar(call: Call) -> dict[str, Any]:
     return {}
 
 
-@method("setRating")
+@method("setRating", writes=True)
 async def set_rating(call: Call) -> dict[str, Any]:
     kind, number = ids.parse(call.params.required("id"), ids.SONG, ids.ALBUM, ids.ARTIST)
     rating = call.params.required_integer("rating")
@@ -270,7 +270,7 @@ async def set_rating(call: Call) -> dict[str, Any]:
 # --- scrobbles ---------------------------------------------------------------------
 
 
-@method("scrobble")
+@method("scrobble", writes=True)
 async def scrobble(call: Call) -> dict[str, Any]:
     """``submission=true`` (the default) adds plays to the history; ``false`` shows the song as playing."""
     songs = [ids.number(v, ids.SONG) for v in call.params.all("id")]
@@ -311,7 +311,7 @@ async def scrobble(call: Call) -> dict[str, Any]:
 # --- bookmarks -------------------------------------------------------------------
 
 
-@method("getBookmarks")
+@method("getBookmarks", cached=True)
 async def get_bookmarks(call: Call) -> dict[str, Any]:
     assert call.caller is not None
     async with call.ctx.session() as session:
@@ -343,7 +343,7 @@ async def get_bookmarks(call: Call) -> dict[str, Any]:
     return {"bookmarks": {"bookmark": listed}}
 
 
-@method("createBookmark")
+@method("createBookmark", writes=True)
 async def create_bookmark(call: Call) -> dict[str, Any]:
     track_id = ids.number(call.params.required("id"), ids.SONG)
     position = call.params.required_integer("position", high=2**62)
@@ -363,7 +363,7 @@ async def create_bookmark(call: Call) -> dict[str, Any]:
     return {}
 
 
-@method("deleteBookmark")
+@method("deleteBookmark", writes=True)
 async def delete_bookmark(call: Call) -> dict[str, Any]:
     track_id = ids.number(call.params.required("id"), ids.SONG)
     async with call.ctx.session() as session:
@@ -424,7 +424,7 @@ def _queue_facts(call: Call, row: Any) -> dict[str, Any]:
     }
 
 
-@method("savePlayQueue")
+@method("savePlayQueue", writes=True)
 async def save_play_queue(call: Call) -> dict[str, Any]:
     track_ids = [ids.number(v, ids.SONG) for v in call.params.all("id")]
     current = call.params.get("current")
@@ -438,7 +438,7 @@ async def save_play_queue(call: Call) -> dict[str, Any]:
     return {}
 
 
-@method("getPlayQueue")
+@method("getPlayQueue", cached=True)
 async def get_play_queue(call: Call) -> dict[str, Any]:
     found = await _queue(call)
     if found is None:
@@ -451,7 +451,7 @@ async def get_play_queue(call: Call) -> dict[str, Any]:
     return {"playQueue": queue}
 
 
-@method("savePlayQueueByIndex")
+@method("savePlayQueueByIndex", writes=True)
 async def save_play_queue_by_index(call: Call) -> dict[str, Any]:
     track_ids = [ids.number(v, ids.SONG) for v in call.params.all("id")]
     index = call.params.integer("currentIndex")
@@ -461,7 +461,7 @@ async def save_play_queue_by_index(call: Call) -> dict[str, Any]:
     return {}
 
 
-@method("getPlayQueueByIndex")
+@method("getPlayQueueByIndex", cached=True)
 async def get_play_queue_by_index(call: Call) -> dict[str, Any]:
     found = await _queue(call)
     if found is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,84 +14,13 @@ from typing import Any
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib does not
+
+from subsonic_library import FILES
+
 from sonantica_core.testing.audio import AudioSpec, Picture, make_image, write_audio
 from sonantica_core.testing.fixtures import quick_password_hash
 
-LRC = "[00:00.50]Première ligne\n[00:01.20]Second line\n"
-#: (relative path, format, tags) of the generated library.
-FILES: list[tuple[str, str, dict[str, Any]]] = [
-    (
-        "Björk Test/Café Society/01 Olé.flac",
-        "flac",
-        {
-            "title": "Olé",
-            "artist": "Björk Test",
-            "album": "Café Society",
-            "albumartist": "Björk Test",
-            "tracknumber": "1",
-            "discnumber": "1",
-            "date": "2004",
-            "genre": ["Jazz"],
-            "lyrics": LRC,
-            "replaygain_track_gain": "-6.5 dB",
-            "replaygain_track_peak": "0.9",
-        },
-    ),
-    (
-        "Björk Test/Café Society/02 Naïve.flac",
-        "flac",
-        {
-            "title": "Naïve",
-            "artist": "Björk Test",
-            "album": "Café Society",
-            "albumartist": "Björk Test",
-            "tracknumber": "2",
-            "discnumber": "1",
-            "date": "2004",
-            "genre": ["Jazz"],
-        },
-    ),
-    (
-        "Björk Test/Café Society/03 Encore.mp3",
-        "mp3",
-        {
-            "title": "Encore",
-            "artist": "Björk Test",
-            "album": "Café Society",
-            "albumartist": "Björk Test",
-            "tracknumber": "3",
-            "discnumber": "1",
-            "date": "2004",
-            "genre": ["Jazz"],
-        },
-    ),
-    (
-        "The Midnight Band/Night Drive/01 Neon.flac",
-        "flac",
-        {
-            "title": "Neon",
-            "artist": "The Midnight Band",
-            "album": "Night Drive",
-            "albumartist": "The Midnight Band",
-            "tracknumber": "1",
-            "date": "1987",
-            "genre": ["Synthwave"],
-        },
-    ),
-    (
-        "The Midnight Band/Night Drive/02 Highway.flac",
-        "flac",
-        {
-            "title": "Highway",
-            "artist": "The Midnight Band",
-            "album": "Night Drive",
-            "albumartist": "The Midnight Band",
-            "tracknumber": "2",
-            "date": "1987",
-            "genre": ["Synthwave"],
-        },
-    ),
-]
 PASSWORD = "the-login-password"
 
 

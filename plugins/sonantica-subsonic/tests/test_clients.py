@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import libsonic
 import pytest
-from conftest import FILES, LRC
 from libopensonic import AsyncConnection
+from subsonic_library import FILES, LRC
 
 
 def _opensonic(library, **auth) -> AsyncConnection:

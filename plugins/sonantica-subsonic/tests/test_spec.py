@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
-from spec import json_as_xml_shape, validate, validate_failure, xml_as_json_shape
+from subsonic_spec import json_as_xml_shape, validate, validate_failure, xml_as_json_shape
 
 
 async def _ids(library) -> dict[str, str]:

@@ -11,7 +11,7 @@ refuses the request before the route runs:
 * ``@admin_only``: admins; every route under ``/api/admin/`` is admin-only
   whatever it says;
 * ``@signed_url(verifier)``: a signed-in user, or a request whose query the
-  ``verifier`` accepts (the stream route's signed URLs).
+  ``verifier`` (an async function) accepts (the stream route's signed URLs).
 
 Routes declare it on the endpoint (function, or ASGI object), or on a ``Route``
 or ``Mount`` with :func:`set_access`::
@@ -169,7 +169,7 @@ async def _authenticate(
             return None
         raise
     if access is Access.SIGNED and verifier is not None:
-        return verifier(ctx, scope, params)
+        return await verifier(ctx, scope, params)
     return None
 
 

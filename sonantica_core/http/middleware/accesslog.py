@@ -7,19 +7,20 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sonantica_core.http.clientaddr import scope_client_address
 from sonantica_core.logbuffer import BufferedLineHandler
 
 log = logging.getLogger("sonantica.access")
 
 
 def log_request(scope: Scope, status: int, sent: int, started: float) -> None:
-    """Write the line ``client "METHOD path" status bytes duration`` for a finished request.
+    """Write the line ``client "METHOD path" status bytes duration`` for a finished request
+    (``client`` as :func:`~sonantica_core.http.clientaddr.scope_client_address` sees it).
 
     When the access log goes to one :class:`~sonantica_core.logbuffer.BufferedLineHandler`
     only (as ``setup_logging`` sets it up), the line is handed to it directly: building a
     log record costs more than many requests."""
-    client = scope.get("client")
-    address = client[0] if client else "-"
+    address = scope_client_address(scope) or "-"
     elapsed = (time.perf_counter() - started) * 1000
     message = f'{address} "{scope.get("method", "-")} {scope.get("path", "")}" {status or 500} {sent} {elapsed:.1f}ms'
     handlers = log.handlers

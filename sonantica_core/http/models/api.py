@@ -165,14 +165,23 @@ class StreamQuery(BaseModel):
 
 
 class StreamUrlQuery(BaseModel):
-    ttl: int = Field(DEFAULT_TTL, ge=MIN_TTL, le=MAX_TTL, description="Seconds the URL stays valid.")
+    ttl: int = Field(
+        DEFAULT_TTL,
+        ge=MIN_TTL,
+        le=MAX_TTL,
+        description="Seconds the URL stays valid (at most 3600 with STREAM_MODE=accel), unless the user's "
+        "sessions end first.",
+    )
     download: Literal["1", "true"] | None = Field(None, description="A URL for a download rather than playback.")
 
 
 class StreamUrl(BaseModel):
     url: str = Field(description="For `<audio src>`: this route's signed URL, or nginx's with STREAM_MODE=accel.")
     api_url: str = Field(description="The signed URL of GET /api/stream/{track_id}.")
-    expires: int = Field(description="When both stop working, in seconds since the epoch.")
+    expires: int = Field(
+        description="When both stop working, in seconds since the epoch (`api_url` sooner if the user's "
+        "sessions end)."
+    )
     expires_at: Timestamp
 
 

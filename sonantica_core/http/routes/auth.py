@@ -1,6 +1,7 @@
 """Signing in and out, refresh, API keys, app passwords, and first-run setup.
 
-* ``POST /api/auth/login``      ``{username, password}`` → token pair (rate-limited)
+* ``POST /api/auth/login``      ``{username, password}`` → token pair (failures rate-limited,
+  see :mod:`sonantica_core.auth.ratelimit`)
 * ``POST /api/auth/refresh``    ``{refresh_token}`` → new token pair (the old refresh token dies)
 * ``POST /api/auth/logout``     ``{refresh_token?, everywhere?}`` → 204
 * ``GET|POST /api/auth/api-keys``, ``DELETE /api/auth/api-keys/{key_id}``
@@ -80,7 +81,8 @@ def login_limiter(ctx: CoreContext) -> LoginRateLimiter:
 
 @api_doc(
     "Sign in",
-    description="A token pair for a username and password. Rate-limited per username and per address.",
+    description="A token pair for a username and password. Failed sign-ins are limited per username from "
+    "one client address, and per address; the right password from another address always works.",
     tags=TAGS,
     body=Credentials,
     response=m.TokenPair,
@@ -88,7 +90,8 @@ def login_limiter(ctx: CoreContext) -> LoginRateLimiter:
         **_BAD_JSON,
         401: "Wrong username or password",
         403: "The account is disabled",
-        429: "Too many attempts; see Retry-After",
+        429: "Too many failed attempts for this username from this address, or from this address; "
+        "see Retry-After",
         503: "Sign-in is unavailable (Redis cannot be reached)",
     },
 )

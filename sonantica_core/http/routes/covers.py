@@ -181,7 +181,9 @@ async def track_cover(request: Request) -> Response:
     return await serve_cover(request, row.cover_hash, f"track {track_id}")
 
 
+#: ``{name:id}`` is :class:`~sonantica_core.plugins.ids.IdConvertor`: ids 1 to 2**63-1 only (any other
+#: segment is a 404 from the router; ``{name:int}`` took any digits, a 500 past 64 bits or 4300 digits).
 routes = [
-    Route("/api/covers/track/{track_id:int}", track_cover, methods=["GET", "HEAD"]),
-    Route("/api/covers/{album_id:int}", album_cover, methods=["GET", "HEAD"]),
+    Route("/api/covers/track/{track_id:id}", track_cover, methods=["GET", "HEAD"]),
+    Route("/api/covers/{album_id:id}", album_cover, methods=["GET", "HEAD"]),
 ]

@@ -177,7 +177,8 @@ list_genres = list_endpoint(
 )
 
 
-#: ``{name:id}`` is :class:`~sonantica_core.http.body.IdConvertor` (an overlong id is a 404, not a 500).
+#: ``{name:id}`` is :class:`~sonantica_core.plugins.ids.IdConvertor`: ids 1 to 2**63-1 only (any other
+#: segment, an overlong id included, is a 404 from the router, not a 500).
 routes = [
     Route("/api/library/tracks", cached(list_tracks), methods=["GET", "HEAD"]),
     Route("/api/library/tracks/{track_id:id}", cached(get_track), methods=["GET", "HEAD"]),

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sonantica_core.db.library import ScanProblemRow, ScanRun
+from sonantica_core.http.body import parse_id, read_json
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.middleware.access import admin_only, current_user
 from sonantica_core.http.models import api as m
@@ -48,19 +49,20 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    # ASCII digits, and few (str.isdigit takes "²", which int() refuses; int() refuses 4300 digits)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))) or not low <= int(raw) <= high:
         raise ApiError(400, f"{name} must be a whole number from {low} to {high}", code="invalid_parameter")
     return int(raw)
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if not body.strip():
-        return {}
+    """The body as a JSON object (``{}`` when empty), read by :func:`read_json` (its size and time limits)."""
     try:
-        data = await request.json()
-    except ValueError:
-        raise ApiError(400, "the body is not valid JSON", code="invalid_json") from None
+        data = await read_json(request)
+    except ApiError as exc:
+        if exc.status_code == 400:
+            raise ApiError(400, "the body is not valid JSON", code="invalid_json") from None
+        raise
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object", code="invalid_json")
     return data
@@ -128,11 +130,9 @@ async def list_scans(request: Request) -> JSONResponse:
 )
 @admin_only
 async def get_scan(request: Request) -> JSONResponse:
-    raw = request.path_params["scan_id"]
-    if not raw.isdigit() or len(raw) > 18:
-        raise ApiError(404, "no such scan")
+    scan_id = parse_id(request.path_params["scan_id"], "scan")  # not str.isdigit: "²" is a digit to it
     async with request.app.state.core.session() as session:
-        run = await session.get(ScanRun, int(raw))
+        run = await session.get(ScanRun, scan_id)
     if run is None:
         raise ApiError(404, "no such scan")
     return JSONResponse(run_json(run))

@@ -22,8 +22,11 @@ track, once"). Its failures are logged, never seen by the listener.
 
 ``GET|POST /api/tracks/{track_id}/stream-url`` (``?ttl=<seconds>&download=1``) returns a
 URL for ``<audio src>`` that works without a header, for this user and track, until it
-expires. With ``STREAM_MODE=accel`` and no download asked, ``url`` is an nginx
-``secure_link`` URL (nginx serves it alone); ``api_url`` always goes through this route.
+expires or the user's sessions end (sign-out everywhere, password change). With
+``STREAM_MODE=accel`` and no download asked, ``url`` is an nginx ``secure_link`` URL
+(nginx serves it alone, knowing nothing of sessions), so ``ttl`` is capped at
+:data:`~sonantica_core.auth.signed_urls.SECURE_LINK_MAX_TTL` (an hour); ``api_url`` always
+goes through this route.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from sonantica_core.auth.signed_urls import (
     DEFAULT_TTL,
     MAX_TTL,
     MIN_TTL,
+    SECURE_LINK_MAX_TTL,
     has_signature,
     secure_link_url,
     signed_stream_url,
@@ -122,14 +126,14 @@ def track_id_of(text: Any) -> int | None:
     return int(text)
 
 
-def verify_signed_request(ctx: CoreContext, scope: dict[str, Any], params: dict[str, Any]) -> Principal:
+async def verify_signed_request(ctx: CoreContext, scope: dict[str, Any], params: dict[str, Any]) -> Principal:
     """The stream route's signed-URL check (run by the auth middleware when there is no header)."""
     if not has_signature(scope.get("query_string", b"")):
         raise AuthError("sign in first, or use a signed stream URL", "unauthorized", 401)
     track_id = track_id_of(params.get("track_id"))
     if track_id is None:
         raise AuthError("the signed URL is not valid for this track", "bad_signature", 403)
-    return get_auth_state(ctx).authenticate_signed(track_id, scope["query_string"])
+    return await get_auth_state(ctx).authenticate_signed(track_id, scope["query_string"])
 
 
 def content_disposition(file_name: str) -> bytes:
@@ -251,7 +255,9 @@ class StreamEndpoint:
 @api_doc(
     "A signed stream URL",
     description="A URL of the track's stream that works without an `Authorization` header (for `<audio src>` "
-    "or a download link), for the caller and this track, until it expires. GET and POST do the same.",
+    "or a download link), for the caller and this track, until it expires or the caller's sessions end "
+    "(sign-out everywhere, password change). With `STREAM_MODE=accel`, `url` is served by nginx alone and "
+    "lives at most an hour. GET and POST do the same.",
     tags=["stream"],
     path={"track_id": "The track's id."},
     query=m.StreamUrlQuery,
@@ -267,11 +273,17 @@ async def stream_url(request: Request) -> Response:
     entry = await get_track_cache(ctx).lookup(ctx, track_id)
     if entry is None:
         raise ApiError(404, "no such track")
-    expires = int(time.time()) + ttl
+    generation = await get_auth_state(ctx).generation_of(principal.id)
+    if generation is None:
+        raise ApiError(401, "the account no longer exists")
+    accel = ctx.settings.stream_mode == "accel" and not download
+    expires = int(time.time()) + (min(ttl, SECURE_LINK_MAX_TTL) if accel else ttl)
     prefix = request.scope.get("root_path", "")
-    api_url = signed_stream_url(ctx.secret_key, track_id, principal.id, expires, prefix=prefix, download=download)
+    api_url = signed_stream_url(
+        ctx.secret_key, track_id, principal.id, expires, generation=generation, prefix=prefix, download=download
+    )
     url = api_url
-    if ctx.settings.stream_mode == "accel" and not download:
+    if accel:
         try:
             url = secure_link_url(ctx.secret_key, entry.root, entry.relative_path, expires, prefix=prefix)
         except ValueError:
