@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Match, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sonantica_core.http.errors import error_response
+from sonantica_core.http.middleware.access import public
 from sonantica_core.plugins.status import PluginStatus
 
 if TYPE_CHECKING:
@@ -98,7 +101,25 @@ def plugin_routes(manager: PluginManager, ctx: CoreContext, core_routes: Sequenc
             claimed[path] = record.name
             if owned.get(path):
                 mounts.append(Mount(path, routes=owned[path], middleware=guard))
+    home = next((r.home_page for r in manager.active() if r.home_page and r.name in _mounted(mounts)), None)
+    if home is not None:
+        mounts.append(Route("/", _home_redirect(home), methods=["GET", "HEAD"]))
     return mounts
+
+
+def _mounted(mounts: Sequence[BaseRoute]) -> set[str]:
+    prefix = f"{PLUGINS_PREFIX}/"
+    return {m.path[len(prefix):] for m in mounts if isinstance(m, Mount) and m.path.startswith(prefix)}
+
+
+def _home_redirect(home: str) -> Any:
+    """``/`` → a plugin's ``home_page`` (a web interface), for anyone: the page itself asks for sign-in."""
+
+    @public
+    async def to_home(request: Request) -> Response:
+        return RedirectResponse(request.scope.get("root_path", "") + home, status_code=302)
+
+    return to_home
 
 
 def _routes_of(manager: PluginManager, name: str, hook: str, ctx: CoreContext) -> list[BaseRoute]:

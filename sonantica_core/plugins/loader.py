@@ -123,6 +123,11 @@ def _load_one(
     record.plugin = plugin
     record.version = plugin.version or record.version
     record.owned_paths = tuple(plugin.owned_paths)
+    home = getattr(plugin, "home_page", None)
+    if home is not None and not (isinstance(home, str) and home.startswith(f"/plugins/{record.name}/")):
+        record.fail(PluginStatus.LOAD_ERROR, f"home_page must be a path under /plugins/{record.name}/, got {home!r}")
+        return
+    record.home_page = home
     reason = incompatibility(plugin.api)
     if reason:
         record.fail(PluginStatus.INCOMPATIBLE, reason)

@@ -73,6 +73,9 @@ class Plugin:
     * ``migrations``: the package of its Alembic revisions, if it owns tables.
     * ``owned_paths``: well-known URL paths it must own (``("/rest",)``), served
       through the ``register_owned_routes`` hook.
+    * ``home_page``: a path under its own prefix (``"/plugins/web/"``) that the server's
+      address, ``/``, leads to: a web interface. The first enabled plugin (in ``order``)
+      that has one gets ``/``.
     """
 
     name: ClassVar[str] = ""
@@ -82,6 +85,7 @@ class Plugin:
     Config: ClassVar[type[PluginConfig]] = PluginConfig
     migrations: ClassVar[str | None] = None
     owned_paths: ClassVar[tuple[str, ...]] = ()
+    home_page: ClassVar[str | None] = None
 
     def validate_environment(self) -> None:
         """Check what the plugin needs outside Python (a program, a device, a model file).

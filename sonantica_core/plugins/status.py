@@ -48,6 +48,8 @@ class PluginRecord:
     migrations: str | None = None
     hooks: tuple[str, ...] = ()
     owned_paths: tuple[str, ...] = ()
+    #: Where ``/`` leads when this plugin is the first enabled one with a home page.
+    home_page: str | None = None
     #: One line saying what went wrong (status) or, for an enabled plugin, the last hook failure.
     error: str | None = None
     #: The traceback behind ``error``, for the debug log.

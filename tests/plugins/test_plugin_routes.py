@@ -108,3 +108,32 @@ async def test_api_plugins_lists_every_plugin_for_admins_only(plugin_app, make_u
     assert body["plugins"][1]["owned_paths"] == ["/rest"]
     assert body["plugins"][2]["status"] == "not installed"
     assert "hunter2" not in str(body)
+
+
+def home_of(name: str, home: str | None) -> Plugin:
+    class Home(Plugin):
+        home_page = home
+
+        @hookimpl
+        def register_routes(self) -> list:
+            return [Route("/", lambda request: JSONResponse({"page": name}))]
+
+    plugin = Home()
+    plugin.name = name  # type: ignore[misc]
+    return plugin
+
+
+async def test_the_servers_address_leads_to_the_first_home_page(plugin_app) -> None:
+    config = {"second": {"order": 2}, "first": {"order": 1}}
+    async with plugin_app(home_of("second", "/plugins/second/"), home_of("first", "/plugins/first/"),
+                          config=config) as core:
+        response = await core.client.get("/", headers={"Authorization": ""})  # no user needed to be led there
+        assert response.status_code == 302 and response.headers["location"] == "/plugins/first/"
+    async with plugin_app(Greeter(), config={"greeter": {"greeting": "hi"}}) as core:
+        assert (await core.client.get("/")).status_code == 404  # no web interface: nothing at /
+
+
+async def test_a_home_page_outside_its_prefix_is_refused(plugin_app) -> None:
+    async with plugin_app(home_of("elsewhere", "/api/library/tracks")) as core:
+        assert core.status("elsewhere") == "load error"
+        assert (await core.client.get("/")).status_code == 404
