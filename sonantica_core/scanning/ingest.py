@@ -119,6 +119,17 @@ class IngestOutcome:
     audio_changed: list[int] = field(default_factory=list)
 
 
+_ALBUM_COVERS = """
+UPDATE albums SET cover_hash = first.cover_hash, updated_at = now()
+FROM (
+  SELECT DISTINCT ON (album_id) album_id, cover_hash FROM tracks
+  WHERE album_id = ANY($1::bigint[]) AND removed_at IS NULL AND cover_hash IS NOT NULL
+  ORDER BY album_id, disc_number NULLS FIRST, track_number NULLS LAST, id
+) AS first
+WHERE albums.id = first.album_id AND albums.cover_hash IS DISTINCT FROM first.cover_hash
+"""
+
+
 @dataclass
 class _AlbumState:
     """An album as this scan last wrote it."""
@@ -235,6 +246,7 @@ class Ingestor:
             await self.session.execute(delete(TrackAnalysis).where(TrackAnalysis.track_id.in_(stale)))
         await self._link(db, linked)
         await self._link_album_artists(db, records)
+        await self._set_album_covers(db, records)
         if unchecked:
             await db.execute(_CHECKS_ON)
 
@@ -310,6 +322,12 @@ class Ingestor:
             row = rows[key]
             head = (row[1], row[3], self._artist_ids.get(row[4]) if row[4] else None, row[5])
             self._albums[key] = _AlbumState(ident, title_folded, head, year, disc_total)
+
+    async def _set_album_covers(self, db: Any, records: Sequence[TrackRecord]) -> None:
+        """Each touched album's cover: that of its first track (disc, then number) that has one."""
+        album_ids = sorted({self._albums[r.album[0]].id for r in records if r.album})
+        if album_ids:
+            await db.execute(_ALBUM_COVERS, album_ids)
 
     async def _upsert_genres(self, db: Any, records: Sequence[TrackRecord]) -> None:
         rows: dict[str, str] = {}
