@@ -207,34 +207,44 @@ def song(
     return {k: v for k, v in child.items() if v is not None}
 
 
-#: Per album row: its present tracks' count, length, newest addition and earliest year. A lateral
-#: probe per album (the tracks' album index), so a page of albums never aggregates the library.
-ALBUM_STATS = (
-    select(
-        func.count().label("song_count"),
-        func.coalesce(func.sum(Track.duration), 0).label("duration"),
-        func.max(Track.added_at).label("created"),
-        func.min(Track.year).label("first_year"),
-    )
+#: One present track of the album row, if any: a probe of the tracks' album index per album, so
+#: listing (and skipping past) albums never counts their tracks.
+_ANY_TRACK = (
+    select(literal(1).label("present"))
     .where(Track.album_id == Album.id, Track.removed_at.is_(None))
-    .lateral("album_stats")
+    .limit(1)
+    .lateral("any_track")
 )
 
 
 def album_select() -> Select[Any]:
-    """Albums with present tracks, with their totals, ready for :func:`albums`."""
-    stats = ALBUM_STATS
-    return (
-        select(Album, stats.c.song_count, stats.c.duration, stats.c.created, stats.c.first_year)
-        .join(stats, true())
-        .where(stats.c.song_count > 0)
+    """Albums with present tracks, ready for :func:`albums` (which adds their totals)."""
+    return select(Album).join(_ANY_TRACK, true())
+
+
+async def _album_totals(session: AsyncSession, album_ids: Sequence[int]) -> dict[int, Any]:
+    """Per album of the page: its present tracks' count, length, newest addition and earliest year."""
+    if not album_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            Track.album_id,
+            func.count().label("song_count"),
+            func.coalesce(func.sum(Track.duration), 0).label("duration"),
+            func.max(Track.added_at).label("created"),
+            func.min(Track.year).label("first_year"),
+        )
+        .where(Track.album_id.in_(album_ids), Track.removed_at.is_(None))
+        .group_by(Track.album_id)
     )
+    return {row.album_id: row for row in rows}
 
 
 async def albums(session: AsyncSession, user_id: int, rows: Iterable[Any]) -> list[dict[str, Any]]:
     """``AlbumID3`` objects of rows from :func:`album_select`."""
     rows = list(rows)
     album_ids = [row.Album.id for row in rows]
+    totals = await _album_totals(session, album_ids)
     starred, rated = await _user_marks(session, user_id, ids.ALBUM, album_ids)
     genre_rows = []
     if album_ids:
@@ -251,13 +261,16 @@ async def albums(session: AsyncSession, user_id: int, rows: Iterable[Any]) -> li
     genres: dict[int, list[str]] = defaultdict(list)
     for album_id, name in genre_rows:
         genres[album_id].append(name)
-    return [album(row, genres.get(row.Album.id, []), starred, rated) for row in rows]
+    return [
+        album(row.Album, totals[row.Album.id], genres.get(row.Album.id, []), starred, rated)
+        for row in rows
+        if row.Album.id in totals  # its last track went between the two queries
+    ]
 
 
-def album(row: Any, genres: list[str], starred: dict[int, Any], rated: dict[int, int]) -> dict[str, Any]:
+def album(a: Album, totals: Any, genres: list[str], starred: dict[int, Any], rated: dict[int, int]) -> dict[str, Any]:
     """One ``AlbumID3``."""
-    a: Album = row.Album
-    year = a.year or row.first_year
+    year = a.year or totals.first_year
     artist_id = ids.make(ids.ARTIST, a.album_artist_id) if a.album_artist_id else None
     value: dict[str, Any] = {
         "id": ids.make(ids.ALBUM, a.id),
@@ -265,9 +278,9 @@ def album(row: Any, genres: list[str], starred: dict[int, Any], rated: dict[int,
         "artist": a.album_artist or ("Various Artists" if a.compilation else None),
         "artistId": artist_id,
         "coverArt": ids.make(ids.ALBUM, a.id),
-        "songCount": int(row.song_count),
-        "duration": round(float(row.duration)),
-        "created": iso(row.created or a.created_at),
+        "songCount": int(totals.song_count),
+        "duration": round(float(totals.duration)),
+        "created": iso(totals.created or a.created_at),
         "starred": iso(starred.get(a.id)),
         "userRating": rated.get(a.id),
         "year": year,
@@ -290,15 +303,9 @@ def album(row: Any, genres: list[str], starred: dict[int, Any], rated: dict[int,
 
 def artist_album_counts() -> Any:
     """Per album artist, how many of their albums have present tracks."""
-    probe = (
-        select(literal(1).label("present"))
-        .where(Track.album_id == Album.id, Track.removed_at.is_(None))
-        .limit(1)
-        .lateral("any_track")
-    )
     return (
         select(Album.album_artist_id.label("artist_id"), func.count().label("album_count"))
-        .join(probe, true())
+        .join(_ANY_TRACK, true())
         .where(Album.album_artist_id.is_not(None))
         .group_by(Album.album_artist_id)
         .subquery("artist_albums")
