@@ -67,7 +67,7 @@ async def get_indexes(call: Call) -> dict[str, Any]:
         rows = (await session.execute(_artists_with_albums(root))).all()
         entries = await shapes.artists(session, call.user_id, rows)
         changed = await session.scalar(select(func.max(Track.updated_at)))
-    legacy = [{k: e[k] for k in ("id", "name", "starred") if k in e} for e in entries]
+    legacy = [shapes.folder_artist(e) for e in entries]
     modified = int(changed.timestamp() * 1000) if changed else 0
     return {"indexes": {"ignoredArticles": IGNORED_ARTICLES, "lastModified": modified, "index": _indexed(legacy, rows)}}
 
@@ -165,7 +165,8 @@ async def get_music_directory(call: Call) -> dict[str, Any]:
             row = await _artist_row(session, number)
             rows = (await session.execute(_albums_of_artist(number))).all()
             children = [
-                _album_child(a, ids.make(ids.ARTIST, number)) for a in await shapes.albums(session, call.user_id, rows)
+                shapes.album_as_child(a, ids.make(ids.ARTIST, number))
+                for a in await shapes.albums(session, call.user_id, rows)
             ]
             return {"directory": {"id": ids.make(ids.ARTIST, number), "name": row[0].name, "child": children}}
         album_rows = (await session.execute(shapes.album_select().where(Album.id == number))).all()
@@ -179,24 +180,6 @@ async def get_music_directory(call: Call) -> dict[str, Any]:
     return {"directory": directory}
 
 
-def _album_child(album: dict[str, Any], parent: str) -> dict[str, Any]:
-    child = {
-        "id": album["id"],
-        "parent": parent,
-        "isDir": True,
-        "title": album["name"],
-        "album": album["name"],
-        "artist": album.get("artist"),
-        "year": album.get("year"),
-        "coverArt": album["coverArt"],
-        "created": album["created"],
-        "starred": album.get("starred"),
-        "mediaType": "album",
-        "type": "music",
-    }
-    return {k: v for k, v in child.items() if v is not None}
-
-
 @method("getArtistInfo2", "getArtistInfo", cached=True)
 async def get_artist_info(call: Call) -> dict[str, Any]:
     artist_id = ids.number(call.params.required("id"), ids.ARTIST)
@@ -207,7 +190,7 @@ async def get_artist_info(call: Call) -> dict[str, Any]:
         entries = await shapes.artists(session, call.user_id, similar)
     version2 = call.request.path_params["name"].startswith("getArtistInfo2")
     if not version2:  # the folder-based form lists plain artists
-        entries = [{k: e[k] for k in ("id", "name", "starred") if k in e} for e in entries]
+        entries = [shapes.folder_artist(e) for e in entries]
     info: dict[str, Any] = {"biography": "", "similarArtist": entries}
     if row[0].musicbrainz_id:
         info["musicBrainzId"] = row[0].musicbrainz_id

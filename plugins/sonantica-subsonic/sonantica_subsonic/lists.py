@@ -109,27 +109,7 @@ async def get_album_list(call: Call) -> dict[str, Any]:
         albums = await shapes.albums(session, call.user_id, (await session.execute(query)).all())
     if call.request.path_params["name"].startswith("getAlbumList2"):
         return {"albumList2": {"album": albums}}
-    legacy = [
-        {
-            k: v
-            for k, v in {
-                "id": a["id"],
-                "isDir": True,
-                "title": a["name"],
-                "album": a["name"],
-                "artist": a.get("artist"),
-                "year": a.get("year"),
-                "coverArt": a["coverArt"],
-                "created": a["created"],
-                "starred": a.get("starred"),
-                "parent": a.get("artistId"),
-                "mediaType": "album",
-                "type": "music",
-            }.items()
-            if v is not None
-        }
-        for a in albums
-    ]
+    legacy = [shapes.album_as_child(a) for a in albums]
     return {"albumList": {"album": legacy}}
 
 
@@ -226,22 +206,8 @@ async def get_starred2(call: Call) -> dict[str, Any]:
 @method("getStarred", cached=True)
 async def get_starred(call: Call) -> dict[str, Any]:
     lists = await starred_lists(call)
-    artists = [{k: a[k] for k in ("id", "name", "starred") if k in a} for a in lists["artist"]]
-    albums = [
-        {
-            k: v
-            for k, v in {
-                "id": a["id"],
-                "isDir": True,
-                "title": a["name"],
-                "artist": a.get("artist"),
-                "coverArt": a["coverArt"],
-                "starred": a.get("starred"),
-            }.items()
-            if v is not None
-        }
-        for a in lists["album"]
-    ]
+    artists = [shapes.folder_artist(a) for a in lists["artist"]]
+    albums = [shapes.album_as_child(a) for a in lists["album"]]
     return {"starred": {"artist": artists, "album": albums, "song": lists["song"]}}
 
 

@@ -117,23 +117,6 @@ async def search3(call: Call) -> dict[str, Any]:
 @method("search2", cached=True)
 async def search2(call: Call) -> dict[str, Any]:
     found = await _search(call)
-    artists = [{k: a[k] for k in ("id", "name", "starred") if k in a} for a in found["artist"]]
-    albums = [
-        {
-            k: v
-            for k, v in {
-                "id": a["id"],
-                "isDir": True,
-                "title": a["name"],
-                "album": a["name"],
-                "artist": a.get("artist"),
-                "coverArt": a["coverArt"],
-                "year": a.get("year"),
-                "created": a["created"],
-                "starred": a.get("starred"),
-            }.items()
-            if v is not None
-        }
-        for a in found["album"]
-    ]
+    artists = [shapes.folder_artist(a) for a in found["artist"]]
+    albums = [shapes.album_as_child(a) for a in found["album"]]
     return {"searchResult2": {"artist": artists, "album": albums, "song": found["song"]}}

@@ -338,3 +338,27 @@ async def artists(session: AsyncSession, user_id: int, rows: Iterable[Any]) -> l
         value.pop("userRating", None)  # not in ArtistID3
         out.append(value)
     return out
+
+
+def folder_artist(artist_value: dict[str, Any]) -> dict[str, Any]:
+    """An ``ArtistID3`` as the folder-based calls' ``Artist`` (getIndexes, getStarred, search2 …)."""
+    return {k: artist_value[k] for k in ("id", "name", "starred") if k in artist_value}
+
+
+def album_as_child(album_value: dict[str, Any], parent: str | None = None) -> dict[str, Any]:
+    """An ``AlbumID3`` as the folder-based calls' directory ``Child`` (getAlbumList, getMusicDirectory …)."""
+    child = {
+        "id": album_value["id"],
+        "parent": parent or album_value.get("artistId"),
+        "isDir": True,
+        "title": album_value["name"],
+        "album": album_value["name"],
+        "artist": album_value.get("artist"),
+        "year": album_value.get("year"),
+        "coverArt": album_value["coverArt"],
+        "created": album_value["created"],
+        "starred": album_value.get("starred"),
+        "mediaType": "album",
+        "type": "music",
+    }
+    return {k: v for k, v in child.items() if v is not None}
