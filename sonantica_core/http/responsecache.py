@@ -64,6 +64,7 @@ class ResponseCache:
         self.generation: int | None = None
         self.checked_at = float("-inf")
         self._checking: asyncio.Task[None] | None = None
+        self._first_read: asyncio.Task[None] | None = None
         #: Called with no argument each time the cache is dropped (other derived caches).
         self.on_clear: list[Callable[[], None]] = []
         self.hits = self.misses = 0
@@ -129,6 +130,20 @@ class ResponseCache:
             self.set_generation(None)
             return
         self.set_generation(int(raw) if raw is not None else 0)
+
+    async def usable_generation(self, ctx: CoreContext) -> int | None:
+        """The generation answers are kept under now, None when unknown (then nothing is cached).
+
+        The process's first request reads it from Redis, and requests arriving meanwhile wait
+        for that one read rather than answering uncached; later ones never wait
+        (:meth:`maybe_check`)."""
+        if self.checked_at == float("-inf") and self._first_read is None:
+            self._first_read = asyncio.get_running_loop().create_task(self.refresh(ctx))
+        if self._first_read is not None and not self._first_read.done():
+            await asyncio.shield(self._first_read)
+        else:
+            self.maybe_check(ctx)
+        return self.generation
 
     def maybe_check(self, ctx: CoreContext) -> None:
         """Start a background read of the generation if the last one is older than CHECK_INTERVAL."""
@@ -214,11 +229,7 @@ def cached(endpoint: Endpoint) -> Endpoint:
     async def wrapper(request: Request) -> Response:
         ctx = core(request)
         cache = get_response_cache(ctx)
-        if cache.generation is None and cache.checked_at == float("-inf"):
-            await cache.refresh(ctx)  # first request of this process
-        else:
-            cache.maybe_check(ctx)
-        generation = cache.generation
+        generation = await cache.usable_generation(ctx)
         if generation is None:  # generation unknown: no caching, no ETag
             return await endpoint(request)
         key = cache_key(request)

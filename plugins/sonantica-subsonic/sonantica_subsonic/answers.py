@@ -41,14 +41,11 @@ def answer_key(user_id: int, version: int, fmt: str, method: str, pairs: list[tu
 async def cached_body(ctx: CoreContext, key: str) -> tuple[bytes | None, int | None]:
     """The cached body of ``key`` (or None) and the generation a new one would be kept under."""
     cache = get_response_cache(ctx)
-    if cache.generation is None and cache.checked_at == float("-inf"):
-        await cache.refresh(ctx)
-    else:
-        cache.maybe_check(ctx)
-    if cache.generation is None:
+    generation = await cache.usable_generation(ctx)
+    if generation is None:
         return None, None
     entry = cache.get(key)
-    return (entry[0] if entry is not None else None), cache.generation
+    return (entry[0] if entry is not None else None), generation
 
 
 def keep(ctx: CoreContext, key: str, generation: int, body: bytes, media_type: str) -> None:
