@@ -7,8 +7,10 @@ owner), is separate from the login password (which stays Argon2id-only), is
 shown once at creation, and can be revoked on its own. Listing, counting and
 revoking are :data:`CREDENTIALS` (:mod:`.credentials`).
 
-A future Subsonic plugin calls :func:`verify_subsonic_token` (``t``/``s``) or
-:func:`verify_app_password` (plain ``p``).
+The Subsonic plugin calls :func:`verify_subsonic_token` (``t``/``s``) or
+:func:`verify_app_password` (plain ``p``). Both check against the user's secrets opened once
+per process and kept briefly (:mod:`.secretcache`); creating or revoking an app password
+drops them everywhere (:func:`~sonantica_core.auth.state.announce_app_passwords_changed`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -28,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sonantica_core.auth.credentials import CredentialKind
 from sonantica_core.auth.keys import APP_PASSWORDS, derive_key
 from sonantica_core.auth.sealing import SealError, seal, unseal
+from sonantica_core.auth.secretcache import OpenedSecret
+from sonantica_core.auth.state import get_auth_state
 from sonantica_core.db.users import AppPassword, User
 
 if TYPE_CHECKING:
@@ -76,19 +79,34 @@ async def create_app_password(
     return await CREDENTIALS.add(session, row), password
 
 
-async def _active_rows(session: AsyncSession, user_id: int) -> Sequence[AppPassword]:
+async def _opened_secrets(ctx: CoreContext, user_id: int) -> tuple[OpenedSecret, ...]:
+    """The user's active app passwords, opened (cached per process; none for a disabled user)."""
+    cache = get_auth_state(ctx).app_secrets
+    cached = cache.get(user_id)
+    if cached is not None:
+        return cached
     query = (
         select(AppPassword)
         .join(User, User.id == AppPassword.user_id)
         .where(AppPassword.user_id == user_id, AppPassword.revoked_at.is_(None), User.disabled.is_(False))
     )
-    return (await session.execute(query)).scalars().all()
-
-
-async def _mark_used(session: AsyncSession, row: AppPassword) -> None:
-    await session.execute(
-        update(AppPassword).where(AppPassword.id == row.id).values(last_used_at=dt.datetime.now(dt.UTC))
+    async with ctx.session() as session:
+        rows = (await session.execute(query)).scalars().all()
+    opened = tuple(
+        OpenedSecret(row.id, secret) for row in rows if (secret := open_secret(ctx.secret_key, row)) is not None
     )
+    cache.put(user_id, opened)
+    return opened
+
+
+async def _mark_used(ctx: CoreContext, row_id: int) -> None:
+    """Record that ``row_id`` was used (at most once a minute per process)."""
+    if not get_auth_state(ctx).app_secrets.use_due(row_id):
+        return
+    async with ctx.session() as session:
+        await session.execute(
+            update(AppPassword).where(AppPassword.id == row_id).values(last_used_at=dt.datetime.now(dt.UTC))
+        )
 
 
 def _user_id(user: User | int) -> int:
@@ -106,15 +124,11 @@ async def verify_subsonic_token(ctx: CoreContext, user: User | int, token: str, 
     if not isinstance(salt, str) or not MIN_SALT_LENGTH <= len(salt) <= 256:
         return False
     wanted = token.lower()
-    async with ctx.session() as session:
-        for row in await _active_rows(session, _user_id(user)):
-            secret = open_secret(ctx.secret_key, row)
-            if secret is None:
-                continue
-            digest = hashlib.md5((secret + salt).encode(), usedforsecurity=False).hexdigest()
-            if hmac.compare_digest(digest, wanted):
-                await _mark_used(session, row)
-                return True
+    for opened in await _opened_secrets(ctx, _user_id(user)):
+        digest = hashlib.md5((opened.secret + salt).encode(), usedforsecurity=False).hexdigest()
+        if hmac.compare_digest(digest, wanted):
+            await _mark_used(ctx, opened.row_id)
+            return True
     return False
 
 
@@ -122,10 +136,8 @@ async def verify_app_password(ctx: CoreContext, user: User | int, password: str)
     """Whether ``password`` is one of the user's active app passwords (Subsonic's plain ``p``)."""
     if not isinstance(password, str) or not 0 < len(password) <= 256:
         return False
-    async with ctx.session() as session:
-        for row in await _active_rows(session, _user_id(user)):
-            secret = open_secret(ctx.secret_key, row)
-            if secret is not None and hmac.compare_digest(secret.encode(), password.encode()):
-                await _mark_used(session, row)
-                return True
+    for opened in await _opened_secrets(ctx, _user_id(user)):
+        if hmac.compare_digest(opened.secret.encode(), password.encode()):
+            await _mark_used(ctx, opened.row_id)
+            return True
     return False

@@ -21,6 +21,7 @@ from sonantica_core.auth.errors import AuthError
 from sonantica_core.auth.keycache import ApiKeyCache
 from sonantica_core.auth.keys import STREAM_URLS, derive_key
 from sonantica_core.auth.principal import Principal
+from sonantica_core.auth.secretcache import AppSecretCache
 from sonantica_core.auth.signed_urls import verify_stream_query
 from sonantica_core.auth.tokens import AccessTokenVerifier
 from sonantica_core.auth.userstate import UserDirectory, UserState, user_message
@@ -39,20 +40,24 @@ class AuthState:
         self.ctx = ctx
         self.directory = UserDirectory()
         self.keys = ApiKeyCache()
+        self.app_secrets = AppSecretCache()
         self.tokens = AccessTokenVerifier(ctx.secret_key)
         self.stream_key = derive_key(ctx.secret_key, STREAM_URLS)
         bus = get_bus(ctx)
         bus.on("user", self._on_user)
         bus.on("api_key", lambda message: self.keys.drop_key(int(message["id"])))
+        bus.on("app_password", lambda message: self.app_secrets.drop_user(int(message["user_id"])))
         bus.on_resync(self._resync)
 
     def _on_user(self, message: dict[str, Any]) -> None:
         self.directory.apply_message(message)
         self.keys.drop_user(int(message["id"]))
+        self.app_secrets.drop_user(int(message["id"]))
 
     async def _resync(self, reconnected: bool) -> None:
         if reconnected:
             self.keys.clear()
+            self.app_secrets.clear()
         await self.directory.reload(self.ctx)
 
     async def authenticate_bearer(self, token: str) -> Principal:
@@ -143,3 +148,8 @@ async def announce_user_deleted(ctx: CoreContext, user_id: int) -> None:
 
 async def announce_api_key_revoked(ctx: CoreContext, key_id: int) -> None:
     await get_bus(ctx).publish("api_key", id=key_id)
+
+
+async def announce_app_passwords_changed(ctx: CoreContext, user_id: int) -> None:
+    """After creating or revoking one of ``user_id``'s app passwords: every process reopens them."""
+    await get_bus(ctx).publish("app_password", user_id=user_id)

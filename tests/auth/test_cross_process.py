@@ -95,3 +95,27 @@ async def test_the_bus_reconnects_and_resyncs(app, core, make_user) -> None:
 
     await eventually(reloaded, timeout=10)
     assert resyncs[0] is True
+
+
+async def test_a_revoked_app_password_is_refused_by_other_processes(client, settings, make_user) -> None:
+    """Process B opened the app passwords (and keeps them briefly); a revocation in A reaches it."""
+    import hashlib
+
+    from sonantica_core.auth.app_passwords import verify_subsonic_token
+
+    user, headers = await make_user("subsonic-phone")
+    created = (await client.post("/api/auth/app-passwords", json={"name": "phone"}, headers=headers)).json()
+
+    def token(salt: str) -> str:
+        return hashlib.md5((created["password"] + salt).encode()).hexdigest()
+
+    async with second_process(settings) as (ctx, _other):
+        assert await verify_subsonic_token(ctx, user.id, token("salt-one"), "salt-one")
+        assert get_auth_state(ctx).app_secrets.get(user.id)
+        revoked = await client.delete(f"/api/auth/app-passwords/{created['id']}", headers=headers)
+        assert revoked.status_code == 204
+
+        async def refused() -> bool:
+            return not await verify_subsonic_token(ctx, user.id, token("salt-two"), "salt-two")
+
+        await eventually(refused)

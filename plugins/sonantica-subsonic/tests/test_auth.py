@@ -42,15 +42,37 @@ async def test_wrong_passwords_count_toward_the_login_limit(library) -> None:
 
 async def test_a_revoked_app_password_stops_working(library) -> None:
     from sonantica_subsonic import auth
-    from sqlalchemy import update
 
-    from sonantica_core.db.users import AppPassword
-
+    client, bearer = library.harness.client, {"Authorization": f"Bearer {library.api_key}"}
     params = {"u": library.username, **_token(library.app_password), "f": "json"}
-    assert (await library.harness.client.get("/rest/ping", params=params)).json()["subsonic-response"]["status"] == "ok"
-    async with library.ctx.session() as session:
-        await session.execute(update(AppPassword).values(revoked_at=AppPassword.created_at))
+    assert (await client.get("/rest/ping", params=params)).json()["subsonic-response"]["status"] == "ok"
+    (listed,) = (await client.get("/api/auth/app-passwords", headers=bearer)).json()["app_passwords"]
+    assert listed["last_used_at"] is not None
+    assert (await client.delete(f"/api/auth/app-passwords/{listed['id']}", headers=bearer)).status_code == 204
     params = {"u": library.username, **_token(library.app_password), "f": "json"}  # a new salt: checked again
-    body = (await library.harness.client.get("/rest/ping", params=params)).json()["subsonic-response"]
+    body = (await client.get("/rest/ping", params=params)).json()["subsonic-response"]
     assert body["error"]["code"] == 40
     assert auth.REMEMBER_SECONDS <= 30  # a remembered plain password lasts at most this long
+
+
+async def test_fresh_salts_open_the_app_passwords_once(library) -> None:
+    """A call signed with a fresh salt reads no app password rows once they were opened."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = library.ctx.engine.sync_engine
+    params = {"u": library.username, **_token(library.app_password), "f": "json"}
+    assert (await library.harness.client.get("/rest/ping", params=params)).json()["subsonic-response"]["status"] == "ok"
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(5):
+            params = {"u": library.username, **_token(library.app_password), "f": "json"}
+            response = await library.harness.client.get("/rest/ping", params=params)
+            assert response.json()["subsonic-response"]["status"] == "ok"
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert not [s for s in statements if "app_passwords" in s]

@@ -31,7 +31,7 @@ from sonantica_core.auth.passwords import hash_password_async, needs_rehash, ver
 from sonantica_core.auth.ratelimit import LoginRateLimiter, RateLimited
 from sonantica_core.auth.refresh import Outcome, end_all_sessions, revoke_refresh_token, rotate_refresh_token
 from sonantica_core.auth.sessions import start_session
-from sonantica_core.auth.state import announce_api_key_revoked, announce_user
+from sonantica_core.auth.state import announce_api_key_revoked, announce_app_passwords_changed, announce_user
 from sonantica_core.auth.users import AlreadySetUpError, UserError, count_users, create_first_admin, find_user
 from sonantica_core.context import CoreContext
 from sonantica_core.db.users import User
@@ -310,6 +310,7 @@ async def create_app_password(request: Request) -> Response:
     async with ctx.session() as session:
         await _make_room(session, app_passwords.CREDENTIALS, principal.id)
         row, secret = await app_passwords.create_app_password(session, ctx.secret_key, principal.id, body.name)
+    await announce_app_passwords_changed(ctx, principal.id)
     return JSONResponse({**_app_password_json(row), "password": secret}, status_code=201)
 
 
@@ -323,6 +324,7 @@ async def create_app_password(request: Request) -> Response:
 )
 async def revoke_app_password(request: Request) -> Response:
     await _revoke_credential(request, app_passwords.CREDENTIALS, "password_id")
+    await announce_app_passwords_changed(core(request), current_user(request).id)
     return Response(status_code=204)
 
 
