@@ -107,10 +107,13 @@ def build_routes(ctx: CoreContext) -> list[Route]:
     async def dispatch(request: Request) -> Response:
         name = request.path_params["name"]
         name = name[:-5] if name.endswith(".view") else name
-        fmt = "json" if (request.query_params.get("f") or "").lower() in ("json", "jsonp") else "xml"
         try:
             params = await Params.of(request)
-            fmt = "json" if (params.get("f") or "").lower() in ("json", "jsonp") else "xml"  # for its errors
+        except SubsonicError as error:  # a form too large or not UTF-8: answered as the query asks
+            asked = (request.query_params.get("f") or "").lower()
+            return render_error("json" if asked in ("json", "jsonp") else "xml", error)
+        fmt = "json" if (params.get("f") or "").lower() in ("json", "jsonp") else "xml"  # for its errors
+        try:
             fmt = response_format(params)
             found = METHODS.get(name)
             if found is None:

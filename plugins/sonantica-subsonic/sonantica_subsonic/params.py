@@ -26,7 +26,8 @@ class Params:
 
     @classmethod
     async def of(cls, request: Request) -> Params:
-        pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        # the raw query string, decoded as Starlette's ``request.url`` would (without building it)
+        pairs = parse_qsl(request.scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True)
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if request.method == "POST" and content_type == "application/x-www-form-urlencoded":
             body = bytearray()
