@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from sonantica_core.cli.common import add_common_flags, console, settings_from_args, setup_logging
@@ -40,12 +40,13 @@ def run(settings: Settings, *, as_json: bool = False) -> int:
     elif not records:
         console.print(f"No plugins installed or enabled (plugins file: {settings.plugins_file}).")
     else:
+        longest_hook = max((len(hook) for record in records for hook in record.hooks), default=1)
         table = Table(
             "plugin",
             "version",
             "status",
-            "hooks",
-            "detail",
+            Column("hooks", no_wrap=True, min_width=longest_hook),  # whole names, however narrow
+            Column("detail", overflow="fold"),
             title=f"Plugins (contract {contract_version_text()}, {settings.plugins_file})",
             title_justify="left",
         )
