@@ -83,6 +83,10 @@ class _Reader:
         name = operator.lower()
         if name in ("all", "any"):
             return self.group(body, name, pointer(where, operator), ours)
+        if name not in OPERATOR_NAMES and name not in _DATE_OPERATORS:
+            known = ", ".join(sorted({*OPERATOR_NAMES, *_DATE_OPERATORS}))
+            self.problems.append((pointer(where, operator), f"unknown operator {operator!r}; known: {known}"))
+            return {"all": []}
         if not isinstance(body, dict) or len(body) != 1:
             self.problems.append((pointer(where, operator), "must hold one field and its value"))
             return {"all": []}

@@ -15,8 +15,10 @@ async def _tracks(core: Any) -> dict[str, int]:
         b = LibraryBuilder(session)
         artist = await b.artist("Nina Simone")
         album = await b.album("Pastel Blues", [artist], artist_name="Nina Simone", year=1965)
-        ids = {name: await b.track(name, album=album, artists=[artist], artist="Nina Simone", year=1965)
-               for name in ("Be My Husband", "Nobody", "Sinnerman", "Trouble")}
+        ids = {
+            name: await b.track(name, album=album, artists=[artist], artist="Nina Simone", year=1965)
+            for name in ("Be My Husband", "Nobody", "Sinnerman", "Trouble")
+        }
         ids["album"], ids["artist"] = album, artist
         return ids
 
