@@ -104,7 +104,7 @@ async def enrich(engine: Any, tracks: int) -> int:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tracks", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=150)
     parser.add_argument("--output", type=Path, default=HERE / "results.md")
     args = parser.parse_args()
 

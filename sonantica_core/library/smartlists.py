@@ -28,6 +28,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -42,11 +43,13 @@ from sonantica_core.db.playback import PlaybackHistory
 from sonantica_core.db.userdata import TrackAnnotation
 from sonantica_core.library import present, tracks
 from sonantica_core.library.cursor import CursorError, decode_cursor, encode_cursor
-from sonantica_core.library.rules import field_type
+from sonantica_core.library.rules import field_type, iter_conditions
 from sonantica_core.text.folding import fold
 from sonantica_core.text.musickeys import compatible
 
 T, F = Track.__table__.c, TrackAudioFeatures.__table__.c
+#: Fields (and sorts) read from ``track_audio_features``: the join is made only for them.
+FEATURE_FIELDS = frozenset({"bpm", "energy", "danceability", "loudness", "key", "camelot", "mode"})
 _INF = float("inf")
 
 
@@ -93,7 +96,9 @@ class _Sources:
         return self.mine.c[name]
 
     def joined(self) -> Any:
-        source: Any = Track.__table__.outerjoin(TrackAudioFeatures.__table__, F.track_id == T.id)
+        source: Any = Track.__table__
+        if "features" in self.used:
+            source = source.outerjoin(TrackAudioFeatures.__table__, F.track_id == T.id)
         if "plays" in self.used:
             source = source.outerjoin(self.plays, self.plays.c.track_id == T.id)
         if "mine" in self.used:
@@ -233,7 +238,6 @@ def sort_key(sort: str, descending: bool, sources: _Sources, seed: int) -> tuple
     """The NULL-free sort key of ``sort`` (missing values last either way) and its kind."""
     if sort in ("title", "artist", "album"):
         return _TEXT_COLUMNS[sort], "text"
-    last = -_INF if descending else _INF
     expressions = {
         "year": lambda: T.year,
         "duration": lambda: T.duration,
@@ -249,12 +253,16 @@ def sort_key(sort: str, descending: bool, sources: _Sources, seed: int) -> tuple
         # A stable shuffle: a multiplicative hash of the id, varied by the playlist.
         "random": lambda: func.mod(func.mod(T.id + seed, 2147483647) * 48271, 2147483647),
     }
-    return func.coalesce(cast(expressions[sort](), Float), literal(last, Float)), "float"
+    last = literal_column("'-Infinity'::float8" if descending else "'Infinity'::float8", Float)
+    return func.coalesce(cast(expressions[sort](), Float), last), "float"
 
 
 def matching(definition: Definition) -> tuple[Select[Any], Any, str]:
     """``SELECT id, _k0 (sort key), _k1 (id)`` of the matching tracks, unordered; the key; its kind."""
     sources = _Sources(definition.user_id)
+    fields = {condition["field"] for condition in iter_conditions(definition.rules)}
+    if fields & FEATURE_FIELDS or definition.sort in FEATURE_FIELDS:
+        sources.used.add("features")
     where = rules_sql(definition.rules, sources, definition.default_model)
     key, kind = sort_key(definition.sort, definition.order == "desc", sources, definition.seed)
     base = (

@@ -374,3 +374,37 @@ async def test_nsp_problems_point_into_the_file(client: Any, user_headers: Any, 
     assert answer.status_code == 422, answer.text
     assert pointer in [problem["pointer"] for problem in answer.json()["error"]["details"]]
     assert (await client.get("/api/smart-playlists", headers=user_headers)).json() == {"smart_playlists": []}
+
+
+async def test_rules_are_answered_from_indexes(core: Any, songs: Any, make_user: Any) -> None:
+    """With scans made as unattractive as PostgreSQL allows (the test library is tiny), the
+    rules' plans use the indexes of migration 0010."""
+    from sqlalchemy import text
+
+    from sonantica_core.library import smartlists
+    from sonantica_core.library.rules import check_rules
+
+    user, _ = await make_user()
+
+    async def plan(rules: dict[str, Any], sort: str = "title") -> str:
+        definition = smartlists.Definition(user_id=user.id, rules=check_rules(rules), sort=sort)
+        base, key, _ = smartlists.matching(definition)
+        sql = str(
+            base.order_by(key, "id")
+            .limit(101)
+            .compile(dialect=core.engine.dialect, compile_kwargs={"literal_binds": True})
+        )
+        async with core.engine.connect() as conn:
+            for setting in ("enable_seqscan", "enable_sort"):
+                await conn.execute(text(f"SET LOCAL {setting} = off"))
+            return "\n".join((await conn.exec_driver_sql("EXPLAIN " + sql)).scalars().all())
+
+    assert "ix_track_audio_features_mode_bpm" in await plan(
+        RUNNING, sort="bpm"
+    ) or "ix_tracks_sort_title" in await plan(RUNNING)
+    energetic = await plan({"all": [{"field": "energy", "op": "gt", "value": 0.9}]}, sort="energy")
+    assert "Seq Scan on track" not in energetic, energetic
+    assert "ix_playback_history_user_track_time" in await plan({"all": [{"field": "plays", "op": "gte", "value": 1}]})
+    assert "ix_track_annotations" in await plan({"all": [{"field": "starred", "op": "is", "value": True}]}) or (
+        "pk_track_annotations" in await plan({"all": [{"field": "starred", "op": "is", "value": True}]})
+    )
