@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 #: Version of the plugin contract, as ``(major, minor)``. A plugin declares the
 #: range it supports (``api = ">=1,<2"``) and is refused at start-up otherwise.
-CONTRACT_VERSION: tuple[int, int] = (1, 0)
+CONTRACT_VERSION: tuple[int, int] = (1, 1)
 
 
 # --------------------------------------------------------------------------
@@ -421,6 +421,30 @@ class Recommender(abc.ABC):
     @abc.abstractmethod
     async def recommend(self, seed: RecommendationSeed, context: Any) -> Sequence[ScoredTrack]:
         """Return tracks best first."""
+
+
+# --------------------------------------------------------------------------
+# Stars and ratings (read and written with sonantica_core.library.userdata)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """What one user said about one track, album or artist: a star with its time, a rating.
+
+    ``rating`` is 1–5, or None when not rated (setting 0 clears it). ``kind`` is ``"track"``,
+    ``"album"`` or ``"artist"``; ``item_id`` is the library's id of it.
+    """
+
+    kind: Literal["track", "album", "artist"]
+    item_id: int
+    user_id: int
+    starred_at: dt.datetime | None = None
+    rating: int | None = None
+
+    @property
+    def starred(self) -> bool:
+        return self.starred_at is not None
 
 
 # --------------------------------------------------------------------------

@@ -26,7 +26,14 @@ class TrackAudioFeatures(Base):
 
     __tablename__ = "track_audio_features"
     #: Tempo listings and filters in keyset order (migration 0003).
-    __table_args__ = (Index("ix_track_audio_features_bpm_track_id", "bpm", "track_id"),)
+    __table_args__ = (
+        Index("ix_track_audio_features_bpm_track_id", "bpm", "track_id"),
+        # Smart playlist rules over how tracks sound (migration 0010).
+        Index("ix_track_audio_features_energy", "energy"),
+        Index("ix_track_audio_features_danceability", "danceability"),
+        Index("ix_track_audio_features_loudness_lufs", "loudness_lufs"),
+        Index("ix_track_audio_features_mode_bpm", "mode", "bpm"),
+    )
 
     track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True)
     bpm: Mapped[float | None] = mapped_column(Float, index=True)

@@ -20,14 +20,17 @@ from sonantica_core.db.library import (
     TrackGenre,
 )
 from sonantica_core.db.playback import Download, PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.userdata import AlbumAnnotation, ArtistAnnotation, SmartPlaylist, TrackAnnotation
 from sonantica_core.db.users import ApiKey, AppPassword, RefreshToken, User
 
 __all__ = [
     "Album",
+    "AlbumAnnotation",
     "AlbumArtist",
     "ApiKey",
     "AppPassword",
     "Artist",
+    "ArtistAnnotation",
     "Base",
     "Download",
     "Genre",
@@ -37,8 +40,10 @@ __all__ = [
     "RefreshToken",
     "ScanProblemRow",
     "ScanRun",
+    "SmartPlaylist",
     "Track",
     "TrackAnalysis",
+    "TrackAnnotation",
     "TrackArtist",
     "TrackAudioFeatures",
     "TrackEmbedding",

@@ -35,7 +35,11 @@ class PlaylistTrack(Base):
 
 class PlaybackHistory(Base):
     __tablename__ = "playback_history"
-    __table_args__ = (Index("ix_playback_history_user_time", "user_id", "played_at"),)
+    __table_args__ = (
+        Index("ix_playback_history_user_time", "user_id", "played_at"),
+        # A user's plays and last play of each track, for smart playlists (migration 0010).
+        Index("ix_playback_history_user_track_time", "user_id", "track_id", "played_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)

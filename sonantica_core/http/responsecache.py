@@ -222,11 +222,17 @@ def _answer(request: Request, body: bytes, headers: dict[str, str], etag: str) -
     return Response(body, headers=full, media_type="application/json")
 
 
-def cached(endpoint: Endpoint) -> Endpoint:
-    """Serve ``endpoint``'s 200 answers from the response cache (keeps its OpenAPI description)."""
+def cached(endpoint: Endpoint, *, bypass: Callable[[Request], bool] | None = None) -> Endpoint:
+    """Serve ``endpoint``'s 200 answers from the response cache (keeps its OpenAPI description).
+
+    ``bypass(request)`` true: a request whose answer depends on who asks; never cached."""
 
     @functools.wraps(endpoint)
     async def wrapper(request: Request) -> Response:
+        if bypass is not None and bypass(request):
+            response = await endpoint(request)
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
         ctx = core(request)
         cache = get_response_cache(ctx)
         generation = await cache.usable_generation(ctx)

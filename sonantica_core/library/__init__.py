@@ -14,4 +14,9 @@ Modules, one concern each:
 * :mod:`.present`     rows made into the API's JSON (ids, links, seconds).
 * :mod:`.schemas`     pydantic models of that JSON, for the OpenAPI document.
 * :mod:`.maintenance` what keeps search and sort columns right (the database, mostly).
+* :mod:`.userdata`    each user's stars and ratings (part of the plugin contract).
+* :mod:`.marks`       those stars and ratings as filters, orderings and fields of the listings.
+* :mod:`.rules`       smart playlist rules: fields, operators, checking with JSON pointers.
+* :mod:`.smartlists`  smart playlists evaluated live in SQL: pages, counts, track ids.
+* :mod:`.nsp`         Navidrome ``.nsp`` smart playlist files made into rules.
 """

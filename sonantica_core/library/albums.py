@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sonantica_core.db.library import Album, AlbumArtist, Artist, Track, TrackGenre
-from sonantica_core.library import present, tracks
+from sonantica_core.library import marks, present, tracks
 from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns, page_statement
 from sonantica_core.library.queries import AlbumListQuery, since_utc
 
@@ -37,6 +37,7 @@ ORDERINGS: dict[str, Ordering] = {
     "artist": Ordering("artist", (A.sort_artist, A.title_folded, A.id), ("text", "text", "int")),
     "year": Ordering("year", (A.year, A.id), ("int", "int"), nullable=True),
     "added": Ordering("added", (A.created_at, A.id), ("datetime", "int")),
+    **marks.orderings("album", A.id),
 }
 
 
@@ -151,14 +152,20 @@ def filter_values(query: AlbumListQuery) -> dict[str, Any]:
 
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     """Album items of a page's rows, in the page's order."""
-    keys = [column for column in page.c if column.key.startswith("_k")]
+    keys = [column for column in page.c if column.key.startswith(("_k", "_m"))]
     return select(*ITEM_COLUMNS, *keys).select_from(page.join(FROM, A.id == page.c.id)).order_by(*order)
 
 
 def page_source(sort: str, filters: frozenset[str] = frozenset()) -> Select[Any]:
     """The albums an album listing pages through (id and sort keys), for the filters named."""
-    where = [_FILTERS[name]() for name in sorted(filters)]
-    return select(A.id.label("id"), *key_columns(ORDERINGS[sort])).select_from(LISTED).where(and_(true(), *where))
+    where = [_FILTERS[name]() for name in sorted(filters & _FILTERS.keys())]
+    source, extra = LISTED, []
+    if sort in marks.PERSONAL_SORTS or marks.USER in filters:
+        personal = marks.filters("album")
+        source, extra = marks.join(LISTED, "album", A.id), marks.columns("album")
+        where += [personal[name]() for name in sorted(filters & personal.keys())]
+    keys = key_columns(ORDERINGS[sort])
+    return select(A.id.label("id"), *keys, *extra).select_from(source).where(and_(true(), *where))
 
 
 @lru_cache(maxsize=256)
@@ -167,10 +174,10 @@ def _statement(sort: str, descending: bool, filters: frozenset[str], phase: int,
 
 
 async def list_albums(
-    conn: AsyncConnection, query: AlbumListQuery, position: Position | None, secret: bytes
+    conn: AsyncConnection, query: AlbumListQuery, position: Position | None, secret: bytes, user_id: int | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of albums as items, and the next cursor."""
-    values = filter_values(query)
+    """One page of albums as items, and the next cursor (personal listings: see :mod:`.marks`)."""
+    values = {**filter_values(query), **marks.values(query, user_id)}
     filters, descending = frozenset(values), query.order == "desc"
     page = await fetch_page(
         conn,
@@ -182,6 +189,8 @@ async def list_albums(
         secret=secret,
         listing=f"albums:{query.sort}:{query.order}",
     )
+    if marks.USER in values:
+        return [marks.add_to_item(present.album_item(row), row) for row in page.rows], page.next_cursor
     return [present.album_item(row) for row in page.rows], page.next_cursor
 
 

@@ -24,14 +24,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from sonantica_core.db.library import Album, Artist, Track, TrackArtist, TrackGenre
-from sonantica_core.library import albums, present, tracks
+from sonantica_core.library import albums, marks, present, tracks
 from sonantica_core.library.keyset import Ordering, Position, fetch_page, key_columns, page_statement
 from sonantica_core.library.queries import ArtistListQuery
 
 AR, AL, T = Artist.__table__.c, Album.__table__.c, Track.__table__.c
 TA = TrackArtist.__table__.c
 
-ORDERINGS: dict[str, Ordering] = {"name": Ordering("name", (AR.sort_key, AR.id), ("text", "int"))}
+ORDERINGS: dict[str, Ordering] = {
+    "name": Ordering("name", (AR.sort_key, AR.id), ("text", "int")),
+    **marks.orderings("artist", AR.id),
+}
 
 
 def _credited(artist_id: ColumnElement[Any] | int, role: str | None) -> Select[Any]:
@@ -119,14 +122,20 @@ def filter_values(query: ArtistListQuery) -> dict[str, Any]:
 
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     """Artist items of a page's rows, in the page's order."""
-    keys = [column for column in page.c if column.key.startswith("_k")]
+    keys = [column for column in page.c if column.key.startswith(("_k", "_m"))]
     return select(*ITEM_COLUMNS, *keys).select_from(page.join(Artist.__table__, AR.id == page.c.id)).order_by(*order)
 
 
 def page_source(sort: str, role: str, filters: frozenset[str] = frozenset()) -> Select[Any]:
     """The artists an artist listing pages through (id and sort keys), for the filters named."""
-    base = select(AR.id.label("id"), *key_columns(ORDERINGS[sort])).select_from(listed(role))
-    return base.where(and_(true(), *(_in_genre(name) for name in sorted(filters))))
+    source, extra = listed(role), []
+    where = [_in_genre(name) for name in sorted(filters & {"genre_id", "genre_name"})]
+    if sort in marks.PERSONAL_SORTS or marks.USER in filters:
+        personal = marks.filters("artist")
+        source, extra = marks.join(source, "artist", AR.id), marks.columns("artist")
+        where += [personal[name]() for name in sorted(filters & personal.keys())]
+    base = select(AR.id.label("id"), *key_columns(ORDERINGS[sort]), *extra).select_from(source)
+    return base.where(and_(true(), *where))
 
 
 @lru_cache(maxsize=128)
@@ -137,10 +146,10 @@ def _statement(
 
 
 async def list_artists(
-    conn: AsyncConnection, query: ArtistListQuery, position: Position | None, secret: bytes
+    conn: AsyncConnection, query: ArtistListQuery, position: Position | None, secret: bytes, user_id: int | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of artists as items, and the next cursor."""
-    values = filter_values(query)
+    """One page of artists as items, and the next cursor (personal listings: see :mod:`.marks`)."""
+    values = {**filter_values(query), **marks.values(query, user_id)}
     filters, descending = frozenset(values), query.order == "desc"
     page = await fetch_page(
         conn,
@@ -152,6 +161,8 @@ async def list_artists(
         secret=secret,
         listing=f"artists:{query.sort}:{query.order}:{query.role}",
     )
+    if marks.USER in values:
+        return [marks.add_to_item(present.artist_item(row), row) for row in page.rows], page.next_cursor
     return [present.artist_item(row) for row in page.rows], page.next_cursor
 
 

@@ -39,6 +39,9 @@ Bpm = Annotated[float, Field(ge=0, le=1000)]
 MusicalKey = Annotated[str, Field(max_length=16), AfterValidator(_no_nul), AfterValidator(_key)]
 
 
+Rating = Annotated[int, Field(ge=0, le=5)]
+
+
 class _Query(BaseModel):
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False, frozen=True)
 
@@ -54,11 +57,15 @@ class PageQuery(_Query):
 class TrackListQuery(PageQuery):
     """Filters and order of ``GET /api/library/tracks``."""
 
-    sort: Literal["title", "artist", "album", "year", "added", "duration", "bpm"] = Field(
+    sort: Literal["title", "artist", "album", "year", "added", "duration", "bpm", "starred", "rating"] = Field(
         "title",
         description="title, artist (then album and track order), album (then track order), year, "
-        "added, duration or bpm. Tracks without a year, duration or BPM come last either way.",
+        "added, duration, bpm, starred (when the caller starred it) or rating (the caller's). "
+        "Tracks without a year, duration, BPM, star or rating come last either way.",
     )
+    starred: bool | None = Field(None, description="Only what the caller starred (true) or did not (false).")
+    rating_min: Rating | None = Field(None, description="The caller rated it at least this (0–5; unrated is 0).")
+    rating_max: Rating | None = Field(None, description="The caller rated it at most this (0–5; unrated is 0).")
     artist: Id | None = Field(None, description="Only tracks credited to this artist id.")
     composer: Id | None = Field(None, description="Only tracks composed by this artist id.")
     album: Id | None = Field(None, description="Only tracks of this album id.")
@@ -88,12 +95,26 @@ class TrackListQuery(PageQuery):
         return self
 
 
+class SmartTracksQuery(_Query):
+    """``GET /api/smart-playlists/{id}/tracks``: a page of a smart playlist, in its own order."""
+
+    limit: int = Field(100, ge=1, le=MAX_LIMIT, description=f"Items per page (1–{MAX_LIMIT}).")
+    cursor: Text | None = Field(
+        None, max_length=1024, description="Opaque position from the previous page's `next` link."
+    )
+
+
 class AlbumListQuery(PageQuery):
     """Filters and order of ``GET /api/library/albums``."""
 
-    sort: Literal["title", "artist", "year", "added"] = Field(
-        "title", description="title, artist (album artist, then title), year or added. No year comes last."
+    sort: Literal["title", "artist", "year", "added", "starred", "rating"] = Field(
+        "title",
+        description="title, artist (album artist, then title), year, added, starred or rating (the caller's). "
+        "No year, star or rating comes last.",
     )
+    starred: bool | None = Field(None, description="Only what the caller starred (true) or did not (false).")
+    rating_min: Rating | None = Field(None, description="The caller rated it at least this (0–5; unrated is 0).")
+    rating_max: Rating | None = Field(None, description="The caller rated it at most this (0–5; unrated is 0).")
     artist: Id | None = Field(None, description="Only albums of this album artist id.")
     genre: Text | None = Field(None, max_length=200, description="A genre id or name: albums with a track in it.")
     year_from: Year | None = Field(None, description="Released in or after this year.")
@@ -111,7 +132,12 @@ class AlbumListQuery(PageQuery):
 class ArtistListQuery(PageQuery):
     """Order of ``GET /api/library/artists``."""
 
-    sort: Literal["name"] = Field("name", description="name (by sort name when the tags give one).")
+    sort: Literal["name", "starred", "rating"] = Field(
+        "name", description="name (by sort name when the tags give one), starred or rating (the caller's)."
+    )
+    starred: bool | None = Field(None, description="Only what the caller starred (true) or did not (false).")
+    rating_min: Rating | None = Field(None, description="The caller rated it at least this (0–5; unrated is 0).")
+    rating_max: Rating | None = Field(None, description="The caller rated it at most this (0–5; unrated is 0).")
     genre: Text | None = Field(None, max_length=200, description="A genre id or name: artists with a track in it.")
     role: Literal["artist", "album_artist", "composer", "any"] = Field(
         "any", description="Only artists credited this way on a track in the library (any: all)."

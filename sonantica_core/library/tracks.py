@@ -33,7 +33,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from sonantica_core.db.analysis import TrackAudioFeatures
 from sonantica_core.db.library import Album, Artist, Genre, Track, TrackArtist, TrackGenre
-from sonantica_core.library import present
+from sonantica_core.library import marks, present
 from sonantica_core.library.keyset import Ordering, Page, Position, fetch_page, key_columns, page_statement
 from sonantica_core.library.queries import TrackListQuery, since_utc
 from sonantica_core.text.folding import fold
@@ -64,6 +64,7 @@ ORDERINGS: dict[str, Ordering] = {
         nullable=True,
         null_filter=~exists().where(_F2.c.track_id == T.id, _F2.c.bpm.is_not(None)),
     ),
+    **marks.orderings("track", T.id),
 }
 
 
@@ -234,10 +235,17 @@ def page_source(sort: str, filters: frozenset[str] = frozenset()) -> tuple[Selec
     source = tracks_from
     if sort == "bpm" or features:
         source = tracks_from.outerjoin(TrackAudioFeatures.__table__, F.track_id == row_id)
+    extra: list[ColumnElement[Any]] = []
+    conditions = [_FEATURE_FILTERS[name]() for name in features]
+    if sort in marks.PERSONAL_SORTS or marks.USER in filters:
+        personal = marks.filters("track")
+        source = marks.join(source, "track", row_id)
+        extra = marks.columns("track")
+        conditions += [personal[name]() for name in sorted(filters & personal.keys())]
     base = (
-        select(row_id.label("id"), *key_columns(ordering))
+        select(row_id.label("id"), *key_columns(ordering), *extra)
         .select_from(source)
-        .where(and_(true(), *where, *(_FEATURE_FILTERS[name]() for name in features)))
+        .where(and_(true(), *where, *conditions))
     )
     return base, ordering
 
@@ -248,7 +256,7 @@ def listing_name(query: TrackListQuery) -> str:
 
 def hydrate(page: Subquery, order: Sequence[ColumnElement[Any]]) -> Select[Any]:
     """Track items of a page's rows, in the page's order."""
-    keys = [column for column in page.c if column.key.startswith("_k")]
+    keys = [column for column in page.c if column.key.startswith(("_k", "_m"))]
     return select(*ITEM_COLUMNS, *keys).select_from(page.join(FROM, T.id == page.c.id)).order_by(*order)
 
 
@@ -259,10 +267,12 @@ def _statement(sort: str, descending: bool, filters: frozenset[str], phase: int,
 
 
 async def list_tracks(
-    conn: AsyncConnection, query: TrackListQuery, position: Position | None, secret: bytes
+    conn: AsyncConnection, query: TrackListQuery, position: Position | None, secret: bytes, user_id: int | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of tracks as items, and the cursor of the next page (None at the end)."""
-    values = filter_values(query)
+    """One page of tracks as items, and the cursor of the next page (None at the end).
+
+    A personal listing (see :mod:`.marks`) needs ``user_id``: its items carry the user's marks."""
+    values = {**filter_values(query), **marks.values(query, user_id)}
     filters, descending = frozenset(values), query.order == "desc"
     page: Page = await fetch_page(
         conn,
@@ -274,6 +284,8 @@ async def list_tracks(
         secret=secret,
         listing=listing_name(query),
     )
+    if marks.USER in values:
+        return [marks.add_to_item(present.track_item(row), row) for row in page.rows], page.next_cursor
     return [present.track_item(row) for row in page.rows], page.next_cursor
 
 

@@ -39,6 +39,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sonantica_core.http.routes.users",
     "sonantica_core.http.routes.playlists",
     "sonantica_core.http.routes.history",
+    "sonantica_core.http.routes.userdata",
+    "sonantica_core.http.routes.smart_playlists",
     "sonantica_core.http.routes.scans",
     "sonantica_core.http.routes.events",
     "sonantica_core.http.routes.analysis",

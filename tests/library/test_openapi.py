@@ -63,7 +63,13 @@ async def test_library_operations(client: Any) -> None:
     spec = await spec_of(client)
     tracks = spec["paths"]["/api/library/tracks"]["get"]
     parameters = {parameter["name"]: parameter for parameter in tracks["parameters"]}
-    assert parameters["sort"]["schema"]["enum"] == ["title", "artist", "album", "year", "added", "duration", "bpm"]
+    assert parameters["sort"]["schema"]["enum"] == [
+        "title", "artist", "album", "year", "added", "duration", "bpm", "starred", "rating"
+    ]
+    assert {"starred", "rating_min", "rating_max"} <= set(parameters)
+    assert {"put", "delete"} <= set(spec["paths"]["/api/tracks/{item_id}/star"])
+    assert {"get", "post"} <= set(spec["paths"]["/api/smart-playlists"])
+    assert "get" in spec["paths"]["/api/smart-playlists/{playlist_id}/tracks"]
     assert parameters["limit"]["schema"] == {"default": 100, "maximum": 500, "minimum": 1, "type": "integer"}
     assert parameters["limit"]["required"] is False
     assert "Camelot" in parameters["key"]["description"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from plugin_samples import FutureApi, Greeter
 
 from sonantica_core.cli.main import main
+from sonantica_core.contract import CONTRACT_VERSION
 from sonantica_core.testing.fixtures import register_plugin
 
 
@@ -37,7 +38,7 @@ def test_json_is_what_the_api_says_and_all_enabled_is_success(tmp_path: Path, ca
         status = main(["plugins", "--plugins-file", str(path), "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert status == 0
-    assert payload["contract"] == "1.0"
+    assert payload["contract"] == ".".join(map(str, CONTRACT_VERSION))
     [greeter] = [plugin for plugin in payload["plugins"] if plugin["name"] == "greeter"]
     assert greeter["status"] == "enabled" and greeter["config"]["token"] == "••••"
     others = [plugin for plugin in payload["plugins"] if plugin["name"] != "greeter"]

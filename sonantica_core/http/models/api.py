@@ -128,6 +128,42 @@ class PlaylistDetail(PlaylistInfo):
     tracks: list[PlaylistEntry]
 
 
+# --- stars, ratings, smart playlists ------------------------------------------
+
+
+class AnnotationInfo(BaseModel):
+    """One user's marks of one track, album or artist."""
+
+    type: Literal["track", "album", "artist"]
+    id: int
+    starred: bool
+    starred_at: Timestamp | None = Field(description="When it was starred; null when it is not.")
+    rating: int | None = Field(description="1 to 5; null when not rated.")
+
+
+class SmartPlaylistInfo(BaseModel):
+    id: int
+    name: str
+    description: str | None
+    rules: dict[str, Any] = Field(description="The rule tree (see docs/api.md, smart playlists).")
+    sort: str
+    order: Literal["asc", "desc"]
+    limit: int | None
+    track_count: int | None = Field(None, description="How many tracks match now (with the limit).")
+    duration: float | None = Field(None, description="Their total duration, seconds.")
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
+
+
+class SmartPlaylistList(BaseModel):
+    smart_playlists: list[SmartPlaylistInfo]
+
+
+class SmartPreview(BaseModel):
+    track_count: int
+    duration: float | None
+
+
 # --- history ----------------------------------------------------------------
 
 

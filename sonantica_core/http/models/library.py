@@ -74,6 +74,10 @@ class TrackItem(BaseModel):
     audio: Audio
     analysis: AnalysisSummary | None = Field(description="None until the track has been analysed.")
     links: TrackLinks
+    starred_at: dt.datetime | None = Field(
+        None, description="Listings by the caller's stars or ratings only: when the caller starred it (null: not)."
+    )
+    rating: int | None = Field(None, description="Listings by the caller's stars or ratings only: their 1–5 rating.")
 
 
 class ReplayGainTags(BaseModel):
@@ -164,6 +168,10 @@ class AlbumItem(BaseModel):
     lossless: bool = Field(description="Every track is lossless.")
     added_at: dt.datetime
     links: AlbumLinks
+    starred_at: dt.datetime | None = Field(
+        None, description="Listings by the caller's stars or ratings only: when the caller starred it (null: not)."
+    )
+    rating: int | None = Field(None, description="Listings by the caller's stars or ratings only: their 1–5 rating.")
 
 
 class AlbumDetail(AlbumItem):
@@ -191,6 +199,10 @@ class ArtistItem(BaseModel):
     album_count: int = Field(description="Albums in the library with this album artist.")
     track_count: int = Field(description="Tracks in the library credited to this artist.")
     links: ArtistLinks
+    starred_at: dt.datetime | None = Field(
+        None, description="Listings by the caller's stars or ratings only: when the caller starred it (null: not)."
+    )
+    rating: int | None = Field(None, description="Listings by the caller's stars or ratings only: their 1–5 rating.")
 
 
 class ArtistDetail(ArtistItem):

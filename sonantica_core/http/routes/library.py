@@ -18,13 +18,14 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from sonantica_core.http.errors import ApiError
+from sonantica_core.http.middleware.access import current_user
 from sonantica_core.http.models import library as schemas
 from sonantica_core.http.openapi.docs import api_doc
 from sonantica_core.http.params import parse_query
 from sonantica_core.http.reading import FastJSONResponse, page_response, path_id, position, read_only, secret
 from sonantica_core.http.responsecache import cached, genre_stats
 from sonantica_core.http.util import core
-from sonantica_core.library import albums, artists, genres, tracks
+from sonantica_core.library import albums, artists, genres, marks, tracks
 from sonantica_core.library.keyset import Ordering
 from sonantica_core.library.queries import (
     AlbumListQuery,
@@ -123,6 +124,7 @@ list_tracks = list_endpoint(
     response=schemas.TrackPage,
     orderings=tracks.ORDERINGS,
     fetch=tracks.list_tracks,
+    extra=lambda request: (current_user(request).id,),
     listing=tracks.listing_name,
 )
 get_track = detail_endpoint(
@@ -140,6 +142,7 @@ list_albums = list_endpoint(
     response=schemas.AlbumPage,
     orderings=albums.ORDERINGS,
     fetch=albums.list_albums,
+    extra=lambda request: (current_user(request).id,),
 )
 get_album = detail_endpoint(
     "album",
@@ -156,6 +159,7 @@ list_artists = list_endpoint(
     response=schemas.ArtistPage,
     orderings=artists.ORDERINGS,
     fetch=artists.list_artists,
+    extra=lambda request: (current_user(request).id,),
     listing=lambda query: f"artists:{query.sort}:{query.order}:{query.role}",
 )
 get_artist = detail_endpoint(
@@ -177,14 +181,19 @@ list_genres = list_endpoint(
 )
 
 
+def _personal(request: Request) -> bool:
+    """A listing by the caller's stars or ratings: the caller's own answer, never shared."""
+    return marks.personal_request(request.query_params)
+
+
 #: ``{name:id}`` is :class:`~sonantica_core.plugins.ids.IdConvertor`: ids 1 to 2**63-1 only (any other
 #: segment, an overlong id included, is a 404 from the router, not a 500).
 routes = [
-    Route("/api/library/tracks", cached(list_tracks), methods=["GET", "HEAD"]),
+    Route("/api/library/tracks", cached(list_tracks, bypass=_personal), methods=["GET", "HEAD"]),
     Route("/api/library/tracks/{track_id:id}", cached(get_track), methods=["GET", "HEAD"]),
-    Route("/api/library/albums", cached(list_albums), methods=["GET", "HEAD"]),
+    Route("/api/library/albums", cached(list_albums, bypass=_personal), methods=["GET", "HEAD"]),
     Route("/api/library/albums/{album_id:id}", cached(get_album), methods=["GET", "HEAD"]),
-    Route("/api/library/artists", cached(list_artists), methods=["GET", "HEAD"]),
+    Route("/api/library/artists", cached(list_artists, bypass=_personal), methods=["GET", "HEAD"]),
     Route("/api/library/artists/{artist_id:id}", cached(get_artist), methods=["GET", "HEAD"]),
     Route("/api/library/genres", cached(list_genres), methods=["GET", "HEAD"]),
 ]
