@@ -19,7 +19,7 @@ from sonantica_core.db.library import (
     TrackArtist,
     TrackGenre,
 )
-from sonantica_core.db.playback import Download, PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.playback import Download, PersonalMix, PlaybackHistory, Playlist, PlaylistTrack
 from sonantica_core.db.users import ApiKey, AppPassword, RefreshToken, User
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "Base",
     "Download",
     "Genre",
+    "PersonalMix",
     "PlaybackHistory",
     "Playlist",
     "PlaylistTrack",
