@@ -126,7 +126,7 @@ SELECT (SELECT count(*) FROM days) AS active_days,
        (SELECT json_build_object('start', first_day, 'end', last_day, 'days', days)
         FROM runs ORDER BY days DESC, last_day DESC LIMIT 1) AS longest,
        (SELECT json_build_object('start', first_day, 'end', last_day, 'days', days)
-        FROM runs WHERE last_day >= :today - 1 ORDER BY last_day DESC LIMIT 1) AS current
+        FROM runs WHERE last_day >= CAST(:today AS date) - 1 ORDER BY last_day DESC LIMIT 1) AS current
 """)
 
 _ADMIN_USERS = text("""

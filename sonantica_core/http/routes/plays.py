@@ -41,7 +41,9 @@ class PlayReportBody(Body):
     completed: bool = Field(False, description="The track played to its end.")
     client: Annotated[str | None, Field(max_length=100)] = None
     started_at: AwareDatetime | None = Field(
-        None, description="When the play started (a player reporting later); default: now less `listened`."
+        None, strict=False,
+        description="When the play started, ISO 8601 with its offset (a player reporting later); "
+        "default: now less `listened`.",
     )
 
 
