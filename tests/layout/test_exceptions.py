@@ -24,6 +24,7 @@ BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_loudness",
     "sonantica_lrclib",
     "sonantica_scanner",
+    "sonantica_scrobble",
     "sonantica_subsonic",
     "sonantica_tempo",
     "sonantica_waveform",
