@@ -23,6 +23,8 @@ from sonantica_core.listening import stats
 from sonantica_core.listening.periods import PeriodError, Range, parse_range
 
 TAGS = ["stats"]
+#: Seconds the admin view is kept: it reads every user's plays of the range.
+ADMIN_CACHE_SECONDS = 60.0
 
 
 class RangeQuery(BaseModel):
@@ -160,7 +162,7 @@ async def get_streaks(request: Request) -> Response:
     "Listening across users (admin)",
     description=(
         "Totals per user, and the tracks most played across users, each shown only when at least "
-        "`min_listeners` people played it: no one's history is shown."
+        "`min_listeners` people played it: no one's history is shown. Kept for a minute."
     ),
     tags=TAGS, query=RangeQuery, response=AdminStats, responses=_RANGE_ERRORS,
 )
@@ -168,8 +170,16 @@ async def get_streaks(request: Request) -> Response:
 async def get_admin_stats(request: Request) -> Response:
     query = parse_query(RangeQuery, request)
     span = _range(query)
-    found = await stats.admin_overview(core(request), span, query.limit)
-    return JSONResponse({"period": span.name, **found})
+    ctx = core(request)
+    bounds = span.name if span.name != "range" else f"{span.start.isoformat()}/{span.end.isoformat()}"
+    key = f"admin-stats:{bounds}:{query.limit}"
+    cached = await ctx.cache.get(key)
+    if cached is not None:
+        return Response(cached, media_type="application/json")
+    found = await stats.admin_overview(ctx, span, query.limit)
+    response = JSONResponse({"period": span.name, **found})
+    await ctx.cache.set(key, response.body, ADMIN_CACHE_SECONDS)
+    return response
 
 
 routes = [
