@@ -23,6 +23,7 @@ BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_key",
     "sonantica_loudness",
     "sonantica_lrclib",
+    "sonantica_descriptors",
     "sonantica_scanner",
     "sonantica_scrobble",
     "sonantica_subsonic",
