@@ -72,7 +72,7 @@ async def test_tops_of_the_week(client, week) -> None:
 
 
 async def test_summary_activity_discoveries_streaks(client, week) -> None:
-    a, lib = week["a"], week["lib"]
+    a = week["a"]
     summary = await _get(client, "/api/stats/summary", a, period="week")
     assert (summary["plays"], summary["skips"], summary["seconds"], summary["tracks"]) == (6, 2, 940.0, 4)
     days = (await _get(client, "/api/stats/activity", a, period="week", by="day"))["buckets"]
