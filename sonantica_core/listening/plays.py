@@ -186,7 +186,7 @@ async def _open_subsonic_play(
 
 
 def _client_tag(client: str | None) -> str:
-    return re.sub(r"[^A-Za-z0-9._@-]", "-", client or "")[:30]
+    return re.sub(r"[^A-Za-z0-9.@-]", "-", client or "")[:30]  # no LIKE wildcards
 
 
 async def record_scrobble(
