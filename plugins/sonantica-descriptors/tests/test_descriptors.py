@@ -105,3 +105,14 @@ def test_silence_and_very_short_audio_get_none() -> None:
 def test_the_plugin_registers_the_analyzer() -> None:
     (analyzer,) = plugin.register_analyzers(None)
     assert analyzer.name == "descriptors" and analyzer.needs.sample_rate == RATE and analyzer.needs.mono
+
+
+def test_through_the_shared_decode_from_flac(tmp_path: Path) -> None:
+    from sonantica_core.analysis import run_analyzers
+    from sonantica_core.testing.signals import song, write_audio
+
+    x = song(124, 2, "major_I_V_vi_IV", 25, 44100, "four_on_the_floor")
+    path = write_audio(tmp_path / "song", np.stack([x, x], 1), 44100, "flac")
+    result = run_analyzers(path, 5, [DescriptorAnalyzer()])["descriptors"]
+    assert set(result.features) == set(NAMES)
+    assert result.features["danceability"] > 0.5 and result.features["tonal"] > 0.5
