@@ -181,3 +181,27 @@ async def test_rate_limits_revoked_sessions_and_refused_listens(scrobbling, list
     await _linked_with(scrobbling, headers)
     assert (await flush(scrobbling.ctx, user_id, now=later))["sent"] == 3
     assert sorted(s["track"] for s in lastfm.scrobbles) == ["Naima", "Naima", "Refused"]
+
+
+async def test_a_workers_sweep_sends_what_waited(scrobbling, listenbrainz, lastfm) -> None:
+    import asyncio
+
+    from sonantica_scrobble.plugin import ScrobblePlugin
+
+    user_id, _ = await _linked(scrobbling, ("listenbrainz",))
+    track = await scrobbling.add_track("Giant Steps", artist="John Coltrane", duration=280.0)
+    listenbrainz.down = True
+    await _fill(scrobbling, user_id, track, 3)
+    assert (await flush(scrobbling.ctx, user_id))["retry"] == 3
+    async with scrobbling.ctx.session() as session:  # the wait is over
+        await session.execute(queue.update().values(next_attempt_at=dt.datetime.now(dt.UTC)))
+    listenbrainz.down = False
+    sweeper = asyncio.create_task(ScrobblePlugin._sweep(scrobbling.ctx, 0.05))
+    try:
+        for _ in range(200):
+            if len(listenbrainz.listens) == 3:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        sweeper.cancel()
+    assert len(listenbrainz.listens) == 3 and await _queued(scrobbling, user_id) == []
