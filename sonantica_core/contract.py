@@ -481,9 +481,32 @@ class AnalysisReady(Event):
 
 @dataclass(frozen=True, slots=True)
 class PlayRecorded(Event):
+    """A play ended and is in the user's history (once per play, however often it was reported).
+
+    ``at`` is when the play started; ``skipped`` is true when the time listened
+    (``duration_played`` seconds) was under the play rule (half the track or 4 minutes, at
+    least 30 s): scrobblers forward only plays that are not skipped.
+    """
+
     type: str = "play.recorded"
     track_id: int = 0
     user_id: int = 0
+    duration_played: float | None = None
+    skipped: bool = False
+    client: str | None = None
+    #: The history entry's id (0 where unknown).
+    entry_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PlayStarted(Event):
+    """A user started playing a track (for "now playing"); the play is not counted yet."""
+
+    type: str = "play.started"
+    track_id: int = 0
+    user_id: int = 0
+    client: str | None = None
+    entry_id: int = 0
 
 
 def iter_feature_names() -> Iterator[str]:

@@ -39,6 +39,7 @@ from sonantica_core.contract import (
     LyricsProvider,
     MetadataProvider,
     PlayRecorded,
+    PlayStarted,
     Recommender,
     Scanner,
     StemSeparator,
@@ -311,10 +312,25 @@ def on_analysis_ready(ctx: CoreContext, event: AnalysisReady) -> None:
 def on_play_recorded(ctx: CoreContext, event: PlayRecorded) -> None:
     """React to a play being added to a user's history (scrobbling, statistics).
 
-    Receives the core context and a :class:`~sonantica_core.contract.PlayRecorded`.
+    Receives the core context and a :class:`~sonantica_core.contract.PlayRecorded`: once per
+    play when it ends, however often a client reported it; ``event.skipped`` tells a skip
+    (under the play rule) from a play, ``event.at`` is when the play started.
     Returns nothing; should be ``async``. No first result: every plugin's
     implementation runs, on the request path: each is limited to ``hook_timeout`` seconds, and one
     that is slower is logged and abandoned while the request proceeds.
+    Runs in: web.
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def on_play_started(ctx: CoreContext, event: PlayStarted) -> None:
+    """React to a user starting to play a track ("now playing" for scrobblers).
+
+    Receives the core context and a :class:`~sonantica_core.contract.PlayStarted` (the first
+    report of a play). Returns nothing; should be ``async``. No first result: every plugin's
+    implementation runs on the request path, each limited to ``hook_timeout`` seconds.
     Runs in: web.
 
     .. versionadded:: 1.0

@@ -19,7 +19,7 @@ from sonantica_core.db.library import (
     TrackArtist,
     TrackGenre,
 )
-from sonantica_core.db.playback import Download, PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.playback import Download, PersonalMix, PlaybackHistory, Playlist, PlaylistTrack
 from sonantica_core.db.userdata import AlbumAnnotation, ArtistAnnotation, SmartPlaylist, TrackAnnotation
 from sonantica_core.db.users import ApiKey, AppPassword, RefreshToken, User
 
@@ -34,6 +34,7 @@ __all__ = [
     "Base",
     "Download",
     "Genre",
+    "PersonalMix",
     "PlaybackHistory",
     "Playlist",
     "PlaylistTrack",

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pluggy
 
 from sonantica_core import hookspecs
-from sonantica_core.contract import AnalysisReady, Event, PlayRecorded, TracksChanged
+from sonantica_core.contract import AnalysisReady, Event, PlayRecorded, PlayStarted, TracksChanged
 from sonantica_core.errors import ConfigError
 from sonantica_core.plugins import providers as provider_lists
 from sonantica_core.plugins.config import PluginOptions
@@ -53,6 +53,7 @@ EVENT_HOOKS: dict[type[Event], str] = {
     TracksChanged: "on_tracks_changed",
     AnalysisReady: "on_analysis_ready",
     PlayRecorded: "on_play_recorded",
+    PlayStarted: "on_play_started",
 }
 
 

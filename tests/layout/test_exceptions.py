@@ -19,11 +19,13 @@ import sonantica_core
 from sonantica_core.errors import SonanticaError
 
 BUNDLED_PLUGIN_PACKAGES = (
+    "sonantica_descriptors",
     "sonantica_fingerprint",
     "sonantica_key",
     "sonantica_loudness",
     "sonantica_lrclib",
     "sonantica_scanner",
+    "sonantica_scrobble",
     "sonantica_subsonic",
     "sonantica_tempo",
     "sonantica_waveform",

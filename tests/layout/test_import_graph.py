@@ -34,6 +34,7 @@ LAYERS: tuple[str, ...] = (
     "auth",
     "media",
     "library",
+    "listening",
     "analysis",
     "scanning",
     "http",

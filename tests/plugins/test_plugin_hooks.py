@@ -23,6 +23,7 @@ from sonantica_core.contract import (
     MetadataProvider,
     MetadataValue,
     PlayRecorded,
+    PlayStarted,
     RecommendationSeed,
     Recommender,
     ScoredTrack,
@@ -53,6 +54,10 @@ class Recorder(Plugin):
 
     @hookimpl
     async def on_play_recorded(self, event: PlayRecorded) -> None:
+        self.events.append(event)
+
+    @hookimpl
+    async def on_play_started(self, event: PlayStarted) -> None:
         self.events.append(event)
 
 
@@ -280,10 +285,18 @@ async def test_hook_on_play_recorded(plugin_app) -> None:
     assert recorder.events == [event]
 
 
+async def test_hook_on_play_started(plugin_app) -> None:
+    recorder = Recorder()
+    async with plugin_app(recorder) as core:
+        event = PlayStarted(track_id=5, user_id=1, client="web")
+        await core.manager.notify(core.ctx, event)
+    assert recorder.events == [event]
+
+
 def test_every_hook_has_a_test() -> None:
     tree = ast.parse(Path(hookspecs.__file__).read_text())
     hooks = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
-    assert len(hooks) == 16
+    assert len(hooks) == 17
     missing = [name for name in hooks if f"test_hook_{name}" not in globals()]
     assert not missing, f"hooks without a test_hook_<name>: {missing}"
 

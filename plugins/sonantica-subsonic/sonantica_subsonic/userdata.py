@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from sonantica_core.bus.notify import emit
-from sonantica_core.contract import PlayRecorded
 from sonantica_core.db.library import Album, Artist, Track
-from sonantica_core.db.playback import PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.playback import Playlist, PlaylistTrack
 from sonantica_core.db.users import User
+from sonantica_core.listening.plays import PlayError, record_scrobble
 from sonantica_subsonic import ids, shapes
 from sonantica_subsonic.api import Call, method
 from sonantica_subsonic.envelope import ErrorCode, SubsonicError, missing, not_found
@@ -272,39 +271,39 @@ async def set_rating(call: Call) -> dict[str, Any]:
 
 @method("scrobble", writes=True)
 async def scrobble(call: Call) -> dict[str, Any]:
-    """``submission=true`` (the default) adds plays to the history; ``false`` shows the song as playing."""
+    """``submission=false`` (a song started) shows it as playing and opens a play; ``true`` (the
+    default) ends that play with the time really listened, or records a whole play at ``time``.
+    The core's play rule tells plays from skips, and a repeated scrobble counts once."""
     songs = [ids.number(v, ids.SONG) for v in call.params.all("id")]
     if not songs:
         raise missing("id")
     times = call.params.all("time")
     if times and len(times) != len(songs):
         raise SubsonicError(ErrorCode.GENERIC, "give one time per id, or none")
+    moments: list[dt.datetime | None] = []
+    for raw in times or [None] * len(songs):
+        if raw is None:
+            moments.append(None)
+            continue
+        if not raw.isdigit() or len(raw) > 15:
+            raise SubsonicError(ErrorCode.GENERIC, "time must be milliseconds since 1970")
+        moments.append(dt.datetime.fromtimestamp(int(raw) / 1000, dt.UTC))
     submission = call.params.flag("submission", True)
     client = (call.params.get("c") or "")[:100] or None
-    recorded = []
     async with call.ctx.session() as session:
         known = set(
             (await session.execute(select(Track.id).where(Track.id.in_(songs), Track.removed_at.is_(None)))).scalars()
         )
-        for index, track_id in enumerate(songs):
-            if track_id not in known:
-                raise not_found(f"song {ids.make(ids.SONG, track_id)}")
-            if not submission:
-                continue
-            at = dt.datetime.now(dt.UTC)
-            if times:
-                if not times[index].isdigit() or len(times[index]) > 15:
-                    raise SubsonicError(ErrorCode.GENERIC, "time must be milliseconds since 1970")
-                at = dt.datetime.fromtimestamp(int(times[index]) / 1000, dt.UTC)
-            entry = PlaybackHistory(
-                user_id=call.user_id, track_id=track_id, played_at=at, completed=True, client=client
-            )
-            session.add(entry)
-            recorded.append((track_id, at))
-    for track_id in songs if not submission else ():
-        await note_playing(call, track_id)
-    for track_id, at in recorded:
-        await emit(call.ctx, PlayRecorded(track_id=track_id, user_id=call.user_id, at=at))
+    for track_id in songs:
+        if track_id not in known:
+            raise not_found(f"song {ids.make(ids.SONG, track_id)}")
+    for track_id, at in zip(songs, moments, strict=True):
+        try:
+            await record_scrobble(call.ctx, call.user_id, track_id, submission=submission, at=at, client=client)
+        except PlayError as exc:
+            raise not_found(f"song {ids.make(ids.SONG, track_id)}") from exc
+        if not submission:
+            await note_playing(call, track_id)
     return {}
 
 

@@ -178,6 +178,7 @@ class PlayEntry(BaseModel):
     played_at: Timestamp | None
     duration_played: float | None = Field(description="Seconds listened.")
     completed: bool
+    skipped: bool = Field(False, description="Under the play rule (half the track or 4 minutes, at least 30 s).")
     client: str | None
 
 

@@ -1,6 +1,7 @@
 """Play history: ``POST /api/history`` records a play, ``GET /api/history`` lists one's own.
 
-Recording publishes a ``play.recorded`` event (:class:`~sonantica_core.contract.PlayRecorded`).
+Recording (through :mod:`sonantica_core.listening.plays`) publishes a ``play.recorded`` event
+(:class:`~sonantica_core.contract.PlayRecorded`).
 Listing is newest first, paged with ``?limit=`` (1–500, default 50) and ``?before=<entry id>``.
 """
 
@@ -14,8 +15,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sonantica_core.bus.notify import emit
-from sonantica_core.contract import PlayRecorded
 from sonantica_core.db.library import Track
 from sonantica_core.db.playback import PlaybackHistory
 from sonantica_core.http.body import MAX_ID, Body, int_param, parse_body
@@ -24,6 +23,7 @@ from sonantica_core.http.middleware.access import current_user
 from sonantica_core.http.models import api as m
 from sonantica_core.http.openapi.docs import api_doc
 from sonantica_core.http.util import core, iso
+from sonantica_core.listening.plays import PlayError, PlayReport, report_play
 
 TAGS = ["history"]
 
@@ -37,7 +37,10 @@ class NewPlay(Body):
 
 @api_doc(
     "Record a play",
-    description="Adds a play of a track to the caller's history and publishes a `play.recorded` event.",
+    description=(
+        "Adds a whole play of a track to the caller's history and publishes a `play.recorded` event. "
+        "Players that report as they play use `POST /api/plays` (start, progress, end; no double counting)."
+    ),
     tags=TAGS,
     body=NewPlay,
     response=m.PlayEntry,
@@ -51,23 +54,14 @@ class NewPlay(Body):
 async def record_play(request: Request) -> Response:
     ctx, principal = core(request), current_user(request)
     body = await parse_body(request, NewPlay)
-    async with ctx.session() as session:
-        exists = (
-            await session.execute(select(Track.id).where(Track.id == body.track_id, Track.removed_at.is_(None)))
-        ).first()
-        if exists is None:
-            raise ApiError(422, "no such track", details={"track_id": body.track_id})
-        entry = PlaybackHistory(
-            user_id=principal.id,
-            track_id=body.track_id,
-            duration_played=body.duration_played,
-            completed=body.completed,
-            client=body.client,
-        )
-        session.add(entry)
-        await session.flush()
-        await session.refresh(entry)
-    await emit(ctx, PlayRecorded(track_id=body.track_id, user_id=principal.id, at=entry.played_at))
+    report = PlayReport(
+        track_id=body.track_id, event="end", listened=body.duration_played, completed=body.completed,
+        client=body.client,
+    )
+    try:
+        entry = (await report_play(ctx, principal.id, report)).entry
+    except PlayError as exc:
+        raise ApiError(422, "no such track", details={"track_id": body.track_id}) from exc
     return JSONResponse(
         {
             "id": entry.id,
@@ -75,6 +69,7 @@ async def record_play(request: Request) -> Response:
             "played_at": iso(entry.played_at),
             "duration_played": entry.duration_played,
             "completed": entry.completed,
+            "skipped": entry.skipped,
             "client": entry.client,
         },
         status_code=201,
@@ -112,6 +107,7 @@ async def list_history(request: Request) -> Response:
             "played_at": iso(entry.played_at),
             "duration_played": entry.duration_played,
             "completed": entry.completed,
+            "skipped": entry.skipped,
             "client": entry.client,
         }
         for entry, title, artist in rows

@@ -1,0 +1,1 @@
+"""Alembic revisions of the scrobble plugin (lineage ``scrobble``, table ``alembic_version_scrobble``)."""
