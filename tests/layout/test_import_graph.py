@@ -36,6 +36,7 @@ LAYERS: tuple[str, ...] = (
     "library",
     "analysis",
     "scanning",
+    "transcode",
     "http",
     "fastpath",
     "server",

@@ -66,6 +66,16 @@ from sonantica_core.http.openapi.docs import api_doc
 from sonantica_core.http.util import core
 from sonantica_core.media.storage import MediaPathError, UnsafePathError, media_storage
 from sonantica_core.media.trackcache import TrackLocation, get_track_cache
+from sonantica_core.transcode import (
+    BadTranscodeRequest,
+    SourceUnreadable,
+    TrackSource,
+    TranscodeBusy,
+    TranscodeRequest,
+    asks_transcode,
+    parse_request,
+    serve_transcode,
+)
 
 log = logging.getLogger("sonantica.stream")
 
@@ -202,6 +212,13 @@ class StreamEndpoint:
         storage = media_storage(ctx)
         query = scope.get("query_string", b"")
         download = _query_flag(query, b"download")
+        transcode: TranscodeRequest | None = None
+        if asks_transcode(query) or ctx.settings.transcode_user_caps:
+            try:
+                transcode = parse_request(query)
+            except BadTranscodeRequest as exc:
+                await error_response(400, str(exc), "bad_transcode")(scope, receive, send)
+                return
         headers = [CACHE_CONTROL]
         if download:
             headers.append((b"content-disposition", content_disposition(entry.file_name)))
@@ -222,6 +239,25 @@ class StreamEndpoint:
                 _announce(ctx, entry, principal.id)
                 if download and _range_from_start(scope):
                     await _record_download(ctx, scope, entry.id, principal.id)
+            if transcode is not None and scope["method"] in ("GET", "HEAD"):
+                source = TrackSource(entry.id, entry.root, entry.relative_path, checked.path, checked.stat,
+                                     entry.content_hash)
+                try:
+                    if await serve_transcode(scope, receive, send, ctx=ctx, request=transcode, source=source,
+                                             user_id=principal.id, headers=headers):
+                        return
+                except BadTranscodeRequest as exc:
+                    await error_response(400, str(exc), "bad_transcode")(scope, receive, send)
+                    return
+                except TranscodeBusy as exc:
+                    await error_response(exc.status, str(exc), "transcode_busy",
+                                         headers={"Retry-After": str(exc.retry_after)})(scope, receive, send)
+                    return
+                except SourceUnreadable as exc:
+                    await error_response(404, f"track {entry.id} cannot be played: {exc}", "file_unavailable")(
+                        scope, receive, send
+                    )
+                    return
             if ctx.settings.stream_mode == "accel":
                 uri = streaming.accel_uri(entry.root, entry.relative_path)
                 await streaming.send_accel_redirect(
