@@ -24,6 +24,8 @@ def probe_source(path: str) -> SourceInfo:
                 raise SourceUnreadable("the file has no audio stream")
             stream = container.streams.audio[0]
             cc = stream.codec_context
+            if not cc.sample_rate or not cc.channels:
+                raise SourceUnreadable("the file holds no decodable audio")
             duration = 0.0
             if stream.duration is not None and stream.time_base is not None:
                 duration = float(stream.duration * stream.time_base)

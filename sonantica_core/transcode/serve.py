@@ -5,9 +5,10 @@
 running one has no length yet, so none is invented: a 200 goes out chunked as the encoder writes
 (no padding, no estimate), and a single Range is answered from what is written, as
 ``206 bytes FIRST-LAST/*`` (RFC 9110 §14.4: length unknown), ending at the last written byte
-when the range is open (the client asks again for the rest); a range starting beyond what is
-written waits for those bytes. Both carry ``X-Content-Duration``: the seconds the output
-covers (the source's duration less ``timeOffset``), which players use for their seek bar.
+when the range is open (the client asks again for the rest); a range reaching beyond what is
+written waits for those bytes (up to :data:`RANGE_WAIT_SECONDS`). Both carry
+``X-Content-Duration``: the seconds the output covers (the source's duration less
+``timeOffset``), which players use for their seek bar.
 
 Everything that can refuse (a bad parameter, a cap, an unreadable source) raises before any
 byte is sent: :class:`~.errors.BadTranscodeRequest`, :class:`~.errors.TranscodeBusy`,
@@ -160,7 +161,7 @@ async def _send_running(
     if wanted is not None:
         start, last = wanted
         with anyio.move_on_after(RANGE_WAIT_SECONDS):
-            await job.wait_beyond(start)
+            await job.wait_beyond(start if last is None else last)  # a closed range: all of it
         if job.written <= start:
             size = b"%d" % job.written if job.done else b"*"
             await streaming.send_status(send, 416, [(b"content-range", b"bytes */" + size), (b"content-length", b"0")])

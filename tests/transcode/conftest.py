@@ -41,9 +41,17 @@ def add_track(core: Any, sources: Path) -> Callable[..., Any]:
         path = (root or sources) / name
         data = path.read_bytes()
         async with core.session() as session:
-            track = Track(root="music", relative_path=name, size=len(data), mtime_ns=path.stat().st_mtime_ns,
-                          content_hash="sha256:" + hashlib.sha256(data).hexdigest(), title=name,
-                          title_folded=name, codec="flac", container="flac")
+            track = Track(
+                root="music",
+                relative_path=name,
+                size=len(data),
+                mtime_ns=path.stat().st_mtime_ns,
+                content_hash="sha256:" + hashlib.sha256(data).hexdigest(),
+                title=name,
+                title_folded=name,
+                codec="flac",
+                container="flac",
+            )
             session.add(track)
             await session.flush()
             return track.id

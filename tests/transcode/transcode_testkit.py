@@ -46,8 +46,9 @@ def decode(data: bytes) -> Decoded:
     """Decode a whole answer with PyAV."""
     with av.open(io.BytesIO(data)) as container:
         stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout=stream.codec_context.layout.name,
-                                      rate=stream.codec_context.sample_rate)
+        resampler = av.AudioResampler(
+            format="flt", layout=stream.codec_context.layout.name, rate=stream.codec_context.sample_rate
+        )
         chunks = []
         for frame in container.decode(stream):
             for out in resampler.resample(frame):
@@ -59,9 +60,20 @@ def decode(data: bytes) -> Decoded:
 def ffprobe(path: Path) -> dict:
     """ffprobe's codec, rate, channels, and the duration its packets cover."""
     out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_streams", "-show_packets",
-         "-of", "json", str(path)],
-        capture_output=True, check=True,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a:0",
+            "-show_streams",
+            "-show_packets",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
     ).stdout
     info = json.loads(out)
     stream = info["streams"][0]
@@ -69,8 +81,13 @@ def ffprobe(path: Path) -> dict:
     last = packets[-1]
     end = float(last["pts_time"]) + float(last.get("duration_time", 0))
     start = float(packets[0]["pts_time"])
-    return {"codec": stream["codec_name"], "rate": int(stream["sample_rate"]), "channels": int(stream["channels"]),
-            "duration": end - max(start, 0.0), "frames": len(packets)}
+    return {
+        "codec": stream["codec_name"],
+        "rate": int(stream["sample_rate"]),
+        "channels": int(stream["channels"]),
+        "duration": end - max(start, 0.0),
+        "frames": len(packets),
+    }
 
 
 def best_lag(reference: np.ndarray, candidate: np.ndarray, span: int) -> int:
