@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -110,8 +111,11 @@ async def serve_transcode(
     source: TrackSource,
     user_id: int,
     headers: list[tuple[bytes, bytes]],
+    named: Callable[[str], tuple[bytes, bytes]] | None = None,
 ) -> bool:
-    """Answer with the transcode ``request`` asks for; False (nothing sent) when the original fits."""
+    """Answer with the transcode ``request`` asks for; False (nothing sent) when the original fits.
+
+    ``named(extension)``, for a download, gives the ``Content-Disposition`` header of the output."""
     planned = await plan_for(ctx, request, source, user_id)
     if planned is None:
         return False
@@ -120,6 +124,8 @@ async def serve_transcode(
     key = plan.key(source.identity)
     fmt = plan.format
     headers = [*headers, (b"x-content-duration", b"%.3f" % duration)]
+    if named is not None:
+        headers.append(named(fmt.extension))
     cached = transcoder.cache.lookup(key, fmt.extension)
     if cached is not None:
         try:

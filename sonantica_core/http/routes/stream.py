@@ -36,6 +36,7 @@ import datetime as dt
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -195,8 +196,24 @@ async def _record_download(ctx: CoreContext, scope: dict[str, Any], track_id: in
         log.exception("could not record the download of track %d", track_id)
 
 
+def _named_as(file_name: str) -> Callable[[str], tuple[bytes, bytes]]:
+    """The attachment header of a transcode of ``file_name``, given the output's extension."""
+    stem = file_name.rsplit(".", 1)[0] or "track"
+    return lambda extension: (b"content-disposition", content_disposition(f"{stem}.{extension}"))
+
+
 class StreamEndpoint:
-    """The raw ASGI endpoint of ``/api/stream/{track_id}`` (no Request/Response objects)."""
+    """The raw ASGI endpoint of ``/api/stream/{track_id}`` (no Request/Response objects).
+
+    Other front ends reuse it with their scope's ``user``, ``path_params`` and ``query_string``
+    replaced; to ask for a transcode, the query is
+    :meth:`sonantica_core.transcode.TranscodeRequest.query_string` (format, bitrate, timeOffset...).
+    ``record_downloads=False``: ``download=1`` only names the attachment (the caller keeps its own
+    record, as ``/api/downloads`` does).
+    """
+
+    def __init__(self, *, record_downloads: bool = True) -> None:
+        self.record_downloads = record_downloads
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         ctx: CoreContext = scope["app"].state.core
@@ -237,14 +254,15 @@ class StreamEndpoint:
             get = scope["method"] == "GET"
             if get:
                 _announce(ctx, entry, principal.id)
-                if download and _range_from_start(scope):
+                if download and self.record_downloads and _range_from_start(scope):
                     await _record_download(ctx, scope, entry.id, principal.id)
             if transcode is not None and scope["method"] in ("GET", "HEAD"):
                 source = TrackSource(entry.id, entry.root, entry.relative_path, checked.path, checked.stat,
                                      entry.content_hash)
+                named = _named_as(entry.file_name) if download else None
                 try:
                     if await serve_transcode(scope, receive, send, ctx=ctx, request=transcode, source=source,
-                                             user_id=principal.id, headers=headers):
+                                             user_id=principal.id, headers=[CACHE_CONTROL], named=named):
                         return
                 except BadTranscodeRequest as exc:
                     await error_response(400, str(exc), "bad_transcode")(scope, receive, send)
