@@ -170,7 +170,7 @@ class StreamQuery(BaseModel):
     sampleRate: int | None = Field(None, ge=8_000, le=768_000, description="The highest sample rate wanted.")
     profile: str | None = Field(None, description="A client profile of `TRANSCODE_PROFILES` (e.g. `mobile`).")
     timeOffset: float | None = Field(
-        None, ge=0, description="Start here (seconds, fractional); sample-accurate for lossless sources."
+        None, ge=0, le=86_400, description="Start here (seconds, fractional); sample-accurate for lossless sources."
     )
     replayGain: Literal["track", "album", "off"] | None = Field(
         None, description="Apply ReplayGain (peak-limited so it never clips)."

@@ -99,6 +99,7 @@ _FILE_HEADERS = {
     "Accept-Ranges": _header("`bytes`."),
     "Cache-Control": _header("`private, no-cache`."),
     "Content-Disposition": _header("With `download=1`: `attachment` with the file's name (RFC 6266)."),
+    "X-Content-Duration": _header("Transcodes: the seconds the output covers (from `timeOffset` to the end)."),
 }
 #: The stream route's answers in full (no JSON: bytes, or nothing, as HTTP Range and
 #: conditional requests say).
@@ -116,6 +117,7 @@ STREAM_RESPONSES: dict[str, Any] = {
         "content": {**_AUDIO, "multipart/byteranges": _BINARY},
     },
     "304": {"description": "Not modified (`If-None-Match` names the file's ETag)", "headers": _FILE_HEADERS},
+    "400": {"description": "A transcode parameter is not valid (`bad_transcode`)", "content": _ERROR},
     "401": {"description": "No valid credentials and no signed URL", "content": _ERROR},
     "403": {"description": "The signed URL is not valid (bad signature, another track, expired)", "content": _ERROR},
     "404": {"description": "No such track, or its file cannot be read", "content": _ERROR},
@@ -124,7 +126,17 @@ STREAM_RESPONSES: dict[str, Any] = {
         "description": "Range not satisfiable; no body",
         "headers": {"Content-Range": _header("`bytes */LENGTH`.")},
     },
-    "503": {"description": "The file kept changing while being sent; try again (Retry-After)", "content": _ERROR},
+    "429": {
+        "description": "The caller already runs TRANSCODE_MAX_PER_USER transcodes; try again (Retry-After)",
+        "headers": {"Retry-After": _header("Seconds to wait.")},
+        "content": _ERROR,
+    },
+    "503": {
+        "description": "The file kept changing while being sent, or the process transcodes all it can; "
+        "try again (Retry-After)",
+        "headers": {"Retry-After": _header("Seconds to wait.")},
+        "content": _ERROR,
+    },
 }
 
 
