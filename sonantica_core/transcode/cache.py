@@ -10,6 +10,7 @@ web processes sharing it stay correct; it runs in the encoder's thread, never on
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import os
 import time
@@ -23,6 +24,7 @@ __all__ = ["TranscodeCache"]
 log = logging.getLogger("sonantica.transcode")
 KIND = "transcodes"
 PART = ".part"
+_JOBS = itertools.count(1)
 
 
 class TranscodeCache:
@@ -38,9 +40,10 @@ class TranscodeCache:
         return self.storage.path(KIND, key, f"{key}.{extension}")
 
     def part_path(self, key: str, extension: str) -> Path:
-        """Where ``key`` is written while it is being made."""
+        """Where ``key`` is written while it is being made: a name of this process and job alone
+        (a job still stopping, or another process making the same output, has its own)."""
         final = self.path(key, extension)
-        return final.with_name(f".{final.name}{PART}")
+        return final.with_name(f".{final.name}.{os.getpid()}-{next(_JOBS)}{PART}")
 
     def lookup(self, key: str, extension: str) -> tuple[str, FileStat] | None:
         """The finished file and its stat (marked as used now), or None."""
