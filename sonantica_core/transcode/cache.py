@@ -25,6 +25,8 @@ log = logging.getLogger("sonantica.transcode")
 KIND = "transcodes"
 PART = ".part"
 _JOBS = itertools.count(1)
+#: A part file older than this belongs to no running job (one that runs writes every few seconds).
+STALE_PART_SECONDS = 6 * 3600
 
 
 class TranscodeCache:
@@ -65,7 +67,10 @@ class TranscodeCache:
             if not folder.is_dir(follow_symlinks=False):
                 continue
             for item in os.scandir(folder.path):
-                if item.name.startswith(".") or not item.is_file(follow_symlinks=False):
+                if not item.is_file(follow_symlinks=False):
+                    continue
+                if item.name.startswith("."):
+                    _drop_if_stale(item)
                     continue
                 st = item.stat(follow_symlinks=False)
                 found.append((st.st_atime_ns, st.st_size, Path(item.path)))
@@ -86,3 +91,10 @@ class TranscodeCache:
         if freed:
             log.info("transcode cache: %d bytes of least recently used transcodes removed", freed)
         return freed
+
+
+def _drop_if_stale(item: os.DirEntry[str]) -> None:
+    """A part file untouched for :data:`STALE_PART_SECONDS` was left by a process that died."""
+    with contextlib.suppress(OSError):
+        if item.name.endswith(PART) and time.time() - item.stat().st_mtime > STALE_PART_SECONDS:
+            os.unlink(item.path)
