@@ -15,6 +15,7 @@ import hypercorn.config
 
 from sonantica_core import streaming
 from sonantica_core.transcode import Caps, Sink, TranscodeRequest, encode, plan_transcode, probe_source
+from sonantica_core.transcode.job import lower_priority
 
 PORT, FILE = int(sys.argv[1]), sys.argv[2]
 SOURCE = probe_source(FILE)
@@ -24,6 +25,7 @@ threads: list[threading.Thread] = []
 
 
 def loop() -> None:
+    lower_priority()  # as the transcoder's own threads do
     while not stop.is_set():
         try:
             encode(FILE, PLAN, Sink(lambda _data: None), stop)

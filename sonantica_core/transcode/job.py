@@ -3,9 +3,11 @@
 The encoder thread appends to the part file; readers (HTTP responses on the event loop) read
 what is written and wait for more. **Backpressure:** the thread pauses when it is more than
 :data:`LEAD_BYTES` ahead of its furthest reader, so a transcode runs about as fast as it is
-listened to once the lead is full. **Stopping:** when the last reader leaves, the job is
-cancelled after :data:`GRACE_SECONDS` (a player's next request for the same output joins it
-instead) and the thread sees the cancel before its next packet; the part file is removed.
+listened to once the lead is full. Encoder threads run at a lower priority (:data:`NICE`), so
+on a busy machine the event loop still answers seeks and originals first. **Stopping:** when
+the last reader leaves, the job is cancelled after :data:`GRACE_SECONDS` (a player's next
+request for the same output joins it instead) and the thread sees the cancel before its next
+packet; the part file is removed.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .encoder import Cancelled, EncodeResult, Sink, encode
 from .errors import TranscodeError
 from .plan import Plan
 
-__all__ = ["GRACE_SECONDS", "LEAD_BYTES", "Job", "Reader"]
+__all__ = ["GRACE_SECONDS", "LEAD_BYTES", "NICE", "Job", "Reader", "lower_priority"]
 
 log = logging.getLogger("sonantica.transcode")
 
@@ -32,6 +34,17 @@ LEAD_BYTES = 4 * 1024 * 1024
 GRACE_SECONDS = 0.4
 #: The encoder hands bytes to readers in blocks of at least this (or when a packet ends a page).
 _FLUSH_BYTES = 8 * 1024
+
+
+#: The nice value of encoder threads: the event loop's thread (seeks, originals) comes first.
+NICE = 10
+
+
+def lower_priority() -> None:
+    """Lower this thread's scheduling priority to :data:`NICE` (Linux: per thread; elsewhere a no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(NICE, os.getpriority(os.PRIO_PROCESS, tid)))
 
 
 class Reader:
@@ -88,6 +101,7 @@ class Job:
     # the encoder thread -------------------------------------------------------------------
 
     def _run(self) -> None:
+        lower_priority()
         try:
             self.result = encode(self.source, self.plan, Sink(self._write), self.cancelled)
             self._flush()
