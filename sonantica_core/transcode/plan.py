@@ -88,7 +88,8 @@ def caps_for(settings: Settings, request: TranscodeRequest, username: str | None
     user = next((c for c in settings.transcode_user_caps if c[0] == username), None) if username else None
     if user is not None:
         kbps, rate = _lowest(kbps, user[1]), _lowest(rate, user[2])
-    kbps = _lowest(kbps, settings.transcode_max_bitrate)
+    if not request.plain or user is not None:  # the global cap is on transcodes, not on originals
+        kbps = _lowest(kbps, settings.transcode_max_bitrate)
     return Caps(kbps, rate), fmt
 
 
