@@ -150,3 +150,13 @@ async def test_another_users_download_is_refused(client, make_user, album) -> No
     assert private.status_code == 404
     bad = await client.post("/api/downloads", headers=alice, json={"kind": "folder", "id": 1})
     assert bad.status_code == 422
+
+
+async def test_a_disabled_users_links_stop_working(client, make_user, admin_headers, album) -> None:
+    album_id, _ = album
+    user, headers = await make_user()
+    link = await _link(client, headers, kind="album", id=album_id)
+    answer = await client.patch(f"/api/users/{user.id}", headers=admin_headers, json={"disabled": True})
+    assert answer.status_code == 200, answer.text
+    refused = await client.get(link["url"])
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "account_disabled"

@@ -23,6 +23,7 @@ from starlette.routing import Route
 from sonantica_core.auth.download_links import download_url, verify_download_query
 from sonantica_core.auth.errors import AuthError
 from sonantica_core.auth.principal import Principal
+from sonantica_core.auth.state import get_auth_state
 from sonantica_core.context import CoreContext
 from sonantica_core.db.library import Album, Track
 from sonantica_core.db.playback import Download, Playlist, PlaylistTrack
@@ -169,6 +170,12 @@ async def verify_download_request(ctx: CoreContext, scope: dict[str, Any], param
     if download_id is None or b"sig=" not in scope.get("query_string", b""):
         raise AuthError("sign in first, or use a download link", "unauthorized", 401)
     link = verify_download_query(ctx.secret_key, download_id, scope["query_string"])
+    auth = get_auth_state(ctx)
+    if await auth.generation_of(link.user_id) is None:
+        raise AuthError("the account of this link is gone", "account_disabled", 403)
+    state = auth.directory.get(link.user_id)
+    if state is not None and state.disabled:
+        raise AuthError("the account of this link is disabled", "account_disabled", 403)
     return Principal(link.user_id, "user", "signed_url")
 
 
