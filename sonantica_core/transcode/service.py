@@ -117,13 +117,13 @@ async def record_problem(ctx: CoreContext, root: str, relative_path: str, reason
     try:
         async with ctx.session() as session:
             statement = insert(ScanProblemRow).values(
-                root=root, relative_path=relative_path, kind="decode", reason=f"transcoding: {reason}"
+                root=root, relative_path=relative_path, kind="corrupt", reason=f"transcoding: {reason}"
             )
             await session.execute(
                 statement.on_conflict_do_update(
                     index_elements=["root", "relative_path"],
                     set_={
-                        "kind": "decode",
+                        "kind": "corrupt",
                         "reason": statement.excluded.reason,
                         "last_seen_at": dt.datetime.now(dt.UTC),
                     },

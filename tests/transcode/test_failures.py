@@ -36,7 +36,7 @@ async def test_a_damaged_file_ends_the_stream_and_is_recorded(client, core, user
         if row is not None:
             break
         await asyncio.sleep(0.05)
-    assert row is not None and row.kind == "decode" and "damaged" in row.reason
+    assert row is not None and row.kind == "corrupt" and "damaged" in row.reason
     transcoder = get_transcoder(core)
     assert not transcoder.jobs
     assert not list(transcoder.cache.root.rglob("*.opus"))  # not cached
