@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from sonantica_core.media.trackcache import TrackCache
     from sonantica_core.plugins.manager import PluginManager
     from sonantica_core.tasks.broker import PriorityRedisBroker
+    from sonantica_core.transcode.service import Transcoder
 
 
 class DerivedStorage:
@@ -149,6 +150,8 @@ class ProcessServices:
     cover_locks: dict[tuple[str, int, str], Any] = field(default_factory=dict)
     #: Tracks whose analysis a stream already asked for.
     analysis_requested: set[int] = field(default_factory=set)
+    #: Running transcodes and their cache (``sonantica_core.transcode.get_transcoder``).
+    transcoder: Transcoder | None = None
 
 
 @dataclass

@@ -183,6 +183,33 @@ def _parse_stream_mode(raw: str) -> str:
     return mode
 
 
+_PROFILE = re.compile(r"^([a-z0-9_-]{1,32})=([a-z0-9]{2,8})(?::([0-9]{0,4}))?(?::([0-9]{4,6}))?$")
+_USER_CAP = re.compile(r"^([^=,:\s]{1,64})=([0-9]{1,4})(?::([0-9]{4,6}))?$")
+
+
+def _parse_profiles(raw: str) -> tuple[tuple[str, str, int, int], ...]:
+    """``NAME=FORMAT[:KBPS[:MAX_RATE]]`` items → (name, format, kbps or 0, rate or 0)."""
+    found = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        match = _PROFILE.match(item.lower())
+        if match is None:
+            raise ValueError(f"each profile is NAME=FORMAT[:KBPS[:MAX_RATE]], got {item!r}")
+        name, fmt, kbps, rate = match.groups()
+        found.append((name, fmt, int(kbps or 0), int(rate or 0)))
+    return tuple(found)
+
+
+def _parse_user_caps(raw: str) -> tuple[tuple[str, int, int], ...]:
+    """``USERNAME=KBPS[:MAX_RATE]`` items → (username, kbps, rate or 0)."""
+    found = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        match = _USER_CAP.match(item)
+        if match is None:
+            raise ValueError(f"each cap is USERNAME=KBPS[:MAX_RATE], got {item!r}")
+        found.append((match.group(1), int(match.group(2)), int(match.group(3) or 0)))
+    return tuple(found)
+
+
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("host", "HOST", "Address the web server listens on.", "127.0.0.1"),
     SettingSpec("port", "PORT", "Port the web server listens on.", "8080", _parse_port),
@@ -274,6 +301,49 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _parse_bool,
     ),
     SettingSpec(
+        "transcode_profiles",
+        "TRANSCODE_PROFILES",
+        "Client profiles for `?profile=`: NAME=FORMAT[:KBPS[:MAX_RATE]], comma-separated.",
+        "mobile=opus:96,wifi=opus:192,mp3=mp3:256,hires=flac:0:48000",
+        _parse_profiles,
+    ),
+    SettingSpec(
+        "transcode_max_bitrate",
+        "TRANSCODE_MAX_BITRATE",
+        "The highest bitrate (kbit/s) any transcode is made at; 0: no cap beyond the format's own.",
+        "0",
+        _parse_count(0, 10_000),
+    ),
+    SettingSpec(
+        "transcode_user_caps",
+        "TRANSCODE_USER_CAPS",
+        "Per-user caps: USERNAME=KBPS[:MAX_RATE], comma-separated. Such a user gets nothing above them "
+        "(an original above them is transcoded).",
+        "",
+        _parse_user_caps,
+    ),
+    SettingSpec(
+        "transcode_max_concurrent",
+        "TRANSCODE_MAX_CONCURRENT",
+        "Transcodes one web process runs at once (more get 503 with Retry-After).",
+        "8",
+        _parse_count(1, 256),
+    ),
+    SettingSpec(
+        "transcode_max_per_user",
+        "TRANSCODE_MAX_PER_USER",
+        "Transcodes one user runs at once in a web process (more get 429 with Retry-After).",
+        "3",
+        _parse_count(1, 256),
+    ),
+    SettingSpec(
+        "transcode_cache_mb",
+        "TRANSCODE_CACHE_MB",
+        "Size cap of the finished-transcode cache under DATA_DIR/transcodes (least recently used go first).",
+        "2048",
+        _parse_count(0, 10_000_000),
+    ),
+    SettingSpec(
         "task_redelivery_seconds",
         "TASK_REDELIVERY_SECONDS",
         "Seconds after which a task held by a dead worker is given to another.",
@@ -311,6 +381,12 @@ class Settings:
     stream_mode: str
     fast_path: bool
     task_redelivery_seconds: float
+    transcode_profiles: tuple[tuple[str, str, int, int], ...] = ()
+    transcode_max_bitrate: int = 0
+    transcode_user_caps: tuple[tuple[str, int, int], ...] = ()
+    transcode_max_concurrent: int = 8
+    transcode_max_per_user: int = 3
+    transcode_cache_mb: int = 2048
     #: The ``[plugins.NAME]`` tables and ``enabled`` list of plugins.toml, raw.
     plugins_config: Mapping[str, Any] = field(default_factory=dict)
 

@@ -106,9 +106,17 @@ class Download(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False)
-    track_id: Mapped[int] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True, nullable=False)
+    track_id: Mapped[int | None] = mapped_column(ForeignKey("tracks.id", ondelete="CASCADE"), index=True)
     quality: Mapped[str] = mapped_column(String(32), nullable=False, server_default="original")
     downloaded_at: Mapped[dt.datetime] = utcnow_column()
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     bytes_sent: Mapped[int | None] = mapped_column(BigInteger)
     client: Mapped[str | None] = mapped_column(String(100))
+    #: What the link opens: ``track``, ``album`` or ``playlist`` (migration 0008).
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, server_default="track")
+    album_id: Mapped[int | None] = mapped_column(ForeignKey("albums.id", ondelete="CASCADE"))
+    playlist_id: Mapped[int | None] = mapped_column(ForeignKey("playlists.id", ondelete="CASCADE"))
+    #: The output asked for (None: the originals), its kbit/s.
+    format: Mapped[str | None] = mapped_column(String(16))
+    bitrate: Mapped[int | None] = mapped_column(Integer)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

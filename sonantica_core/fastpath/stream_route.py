@@ -13,7 +13,8 @@ work inline, in the same order and with the same answers:
 
 It applies only where the general stack would add nothing: no ``root_path``, no
 cross-origin request while CORS is configured, no extra middleware (a plugin's or a
-test's) on the app. Everything else, other methods (405) included, takes the long way.
+test's) on the app, no transcode asked (``format``, ``bitrate``, ``timeOffset``...). Everything
+else, other methods (405) included, takes the long way.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sonantica_core.http.errors import error_response
 from sonantica_core.http.middleware.access import admit
 from sonantica_core.http.middleware.accesslog import ResponseMeter, access_log_enabled, log_request
 from sonantica_core.http.routes.stream import StreamEndpoint, verify_signed_request
+from sonantica_core.transcode import asks_transcode
 
 log = logging.getLogger("sonantica.app")
 
@@ -44,6 +46,8 @@ def lane_applies(scope: Scope, cors: bool) -> bool:
     path: str = scope["path"]
     if not path.startswith(PREFIX) or "/" in path[len(PREFIX) :] or len(path) == len(PREFIX):
         return False
+    if asks_transcode(scope.get("query_string", b"")):
+        return False  # transcodes take the route: the lane is for originals only
     return not (cors and any(name == b"origin" for name, _ in scope["headers"]))
 
 

@@ -38,6 +38,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sonantica_core.http.routes.auth",
     "sonantica_core.http.routes.users",
     "sonantica_core.http.routes.playlists",
+    "sonantica_core.http.routes.downloads",
     "sonantica_core.http.routes.history",
     "sonantica_core.http.routes.userdata",
     "sonantica_core.http.routes.smart_playlists",

@@ -37,6 +37,7 @@ LAYERS: tuple[str, ...] = (
     "listening",
     "analysis",
     "scanning",
+    "transcode",
     "http",
     "fastpath",
     "server",

@@ -199,6 +199,19 @@ class StreamQuery(BaseModel):
     download: Literal[1] | None = Field(
         None, description="1: answer as a download (`Content-Disposition: attachment`), and record it."
     )
+    format: Literal["opus", "mp3", "aac", "flac", "raw"] | None = Field(
+        None, description="Transcode to this format (`raw`: the file as it is, whatever else is asked)."
+    )
+    bitrate: int | None = Field(None, ge=0, le=10_000, description="kbit/s: the transcode's target and cap.")
+    maxBitRate: int | None = Field(None, ge=0, le=10_000, description="The same as `bitrate`.")
+    sampleRate: int | None = Field(None, ge=8_000, le=768_000, description="The highest sample rate wanted.")
+    profile: str | None = Field(None, description="A client profile of `TRANSCODE_PROFILES` (e.g. `mobile`).")
+    timeOffset: float | None = Field(
+        None, ge=0, le=86_400, description="Start here (seconds, fractional); sample-accurate for lossless sources."
+    )
+    replayGain: Literal["track", "album", "off"] | None = Field(
+        None, description="Apply ReplayGain (peak-limited so it never clips)."
+    )
 
 
 class StreamUrlQuery(BaseModel):

@@ -36,6 +36,7 @@ import datetime as dt
 import inspect
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -66,6 +67,16 @@ from sonantica_core.http.openapi.docs import api_doc
 from sonantica_core.http.util import core
 from sonantica_core.media.storage import MediaPathError, UnsafePathError, media_storage
 from sonantica_core.media.trackcache import TrackLocation, get_track_cache
+from sonantica_core.transcode import (
+    BadTranscodeRequest,
+    SourceUnreadable,
+    TrackSource,
+    TranscodeBusy,
+    TranscodeRequest,
+    asks_transcode,
+    parse_request,
+    serve_transcode,
+)
 
 log = logging.getLogger("sonantica.stream")
 
@@ -88,6 +99,7 @@ _FILE_HEADERS = {
     "Accept-Ranges": _header("`bytes`."),
     "Cache-Control": _header("`private, no-cache`."),
     "Content-Disposition": _header("With `download=1`: `attachment` with the file's name (RFC 6266)."),
+    "X-Content-Duration": _header("Transcodes: the seconds the output covers (from `timeOffset` to the end)."),
 }
 #: The stream route's answers in full (no JSON: bytes, or nothing, as HTTP Range and
 #: conditional requests say).
@@ -105,6 +117,7 @@ STREAM_RESPONSES: dict[str, Any] = {
         "content": {**_AUDIO, "multipart/byteranges": _BINARY},
     },
     "304": {"description": "Not modified (`If-None-Match` names the file's ETag)", "headers": _FILE_HEADERS},
+    "400": {"description": "A transcode parameter is not valid (`bad_transcode`)", "content": _ERROR},
     "401": {"description": "No valid credentials and no signed URL", "content": _ERROR},
     "403": {"description": "The signed URL is not valid (bad signature, another track, expired)", "content": _ERROR},
     "404": {"description": "No such track, or its file cannot be read", "content": _ERROR},
@@ -113,7 +126,17 @@ STREAM_RESPONSES: dict[str, Any] = {
         "description": "Range not satisfiable; no body",
         "headers": {"Content-Range": _header("`bytes */LENGTH`.")},
     },
-    "503": {"description": "The file kept changing while being sent; try again (Retry-After)", "content": _ERROR},
+    "429": {
+        "description": "The caller already runs TRANSCODE_MAX_PER_USER transcodes; try again (Retry-After)",
+        "headers": {"Retry-After": _header("Seconds to wait.")},
+        "content": _ERROR,
+    },
+    "503": {
+        "description": "The file kept changing while being sent, or the process transcodes all it can; "
+        "try again (Retry-After)",
+        "headers": {"Retry-After": _header("Seconds to wait.")},
+        "content": _ERROR,
+    },
 }
 
 
@@ -185,8 +208,24 @@ async def _record_download(ctx: CoreContext, scope: dict[str, Any], track_id: in
         log.exception("could not record the download of track %d", track_id)
 
 
+def _named_as(file_name: str) -> Callable[[str], tuple[bytes, bytes]]:
+    """The attachment header of a transcode of ``file_name``, given the output's extension."""
+    stem = file_name.rsplit(".", 1)[0] or "track"
+    return lambda extension: (b"content-disposition", content_disposition(f"{stem}.{extension}"))
+
+
 class StreamEndpoint:
-    """The raw ASGI endpoint of ``/api/stream/{track_id}`` (no Request/Response objects)."""
+    """The raw ASGI endpoint of ``/api/stream/{track_id}`` (no Request/Response objects).
+
+    Other front ends reuse it with their scope's ``user``, ``path_params`` and ``query_string``
+    replaced; to ask for a transcode, the query is
+    :meth:`sonantica_core.transcode.TranscodeRequest.query_string` (format, bitrate, timeOffset...).
+    ``record_downloads=False``: ``download=1`` only names the attachment (the caller keeps its own
+    record, as ``/api/downloads`` does).
+    """
+
+    def __init__(self, *, record_downloads: bool = True) -> None:
+        self.record_downloads = record_downloads
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         ctx: CoreContext = scope["app"].state.core
@@ -202,6 +241,13 @@ class StreamEndpoint:
         storage = media_storage(ctx)
         query = scope.get("query_string", b"")
         download = _query_flag(query, b"download")
+        transcode: TranscodeRequest | None = None
+        if asks_transcode(query) or ctx.settings.transcode_user_caps:
+            try:
+                transcode = parse_request(query)
+            except BadTranscodeRequest as exc:
+                await error_response(400, str(exc), "bad_transcode")(scope, receive, send)
+                return
         headers = [CACHE_CONTROL]
         if download:
             headers.append((b"content-disposition", content_disposition(entry.file_name)))
@@ -220,8 +266,28 @@ class StreamEndpoint:
             get = scope["method"] == "GET"
             if get:
                 _announce(ctx, entry, principal.id)
-                if download and _range_from_start(scope):
+                if download and self.record_downloads and _range_from_start(scope):
                     await _record_download(ctx, scope, entry.id, principal.id)
+            if transcode is not None and scope["method"] in ("GET", "HEAD"):
+                source = TrackSource(entry.id, entry.root, entry.relative_path, checked.path, checked.stat,
+                                     entry.content_hash)
+                named = _named_as(entry.file_name) if download else None
+                try:
+                    if await serve_transcode(scope, receive, send, ctx=ctx, request=transcode, source=source,
+                                             user_id=principal.id, headers=[CACHE_CONTROL], named=named):
+                        return
+                except BadTranscodeRequest as exc:
+                    await error_response(400, str(exc), "bad_transcode")(scope, receive, send)
+                    return
+                except TranscodeBusy as exc:
+                    await error_response(exc.status, str(exc), "transcode_busy",
+                                         headers={"Retry-After": str(exc.retry_after)})(scope, receive, send)
+                    return
+                except SourceUnreadable as exc:
+                    await error_response(404, f"track {entry.id} cannot be played: {exc}", "file_unavailable")(
+                        scope, receive, send
+                    )
+                    return
             if ctx.settings.stream_mode == "accel":
                 uri = streaming.accel_uri(entry.root, entry.relative_path)
                 await streaming.send_accel_redirect(
