@@ -18,6 +18,7 @@ EXTENSIONS: dict[str, list[int]] = {
     "songLyrics": [1],
     "indexBasedQueue": [1],
     "topSongsByArtistId": [1],
+    "transcodeOffset": [1],
 }
 
 

@@ -130,3 +130,31 @@ async def test_form_post_and_enc_password(library) -> None:
     body = response.json()["subsonic-response"]
     assert [s["title"] for s in body["searchResult3"]["song"]] == ["Olé"]
     assert FILES and LRC
+
+
+async def test_py_opensonic_transcodes_and_seeks(library, tmp_path) -> None:
+    """``format``/``maxBitRate`` give a decodable transcode, ``timeOffset`` starts it later, ``raw``
+    is the original byte for byte."""
+    import av
+
+    conn = _opensonic(library, username=library.username, password=library.app_password)
+    try:
+        album = (await conn.search3("cafe society")).album[0]
+        song = (await conn.get_album(album.id)).song[0]
+        opus = await conn.stream(song.id, max_bit_rate=96, tformat="opus")
+        opus_data = await opus.read()
+        later = await conn.stream(song.id, max_bit_rate=96, tformat="opus", time_offset=1)
+        later_data = await later.read()
+        raw = await conn.stream(song.id, max_bit_rate=96, tformat="raw")
+        raw_data = await raw.read()
+    finally:
+        await conn.cleanup()
+    assert opus.status == 200 and opus.headers["content-type"].startswith("audio/ogg")
+    assert float(later.headers["x-content-duration"]) == pytest.approx(float(opus.headers["x-content-duration"]) - 1,
+                                                                       abs=0.05)
+    for name, data in (("whole.opus", opus_data), ("later.opus", later_data)):
+        (tmp_path / name).write_bytes(data)
+        with av.open(str(tmp_path / name)) as container:
+            assert container.streams.audio[0].codec_context.name == "opus"
+    on_disk = next(p for p in library.ctx.settings.media_roots[0].path.rglob("*01 Olé*"))
+    assert raw.status == 200 and raw_data == on_disk.read_bytes()
