@@ -10,6 +10,9 @@ This module is part of the plugin contract. Every function takes an ``AsyncSessi
         await userdata.set_rating(session, user_id, "album", album_id, 4)
         marks = await userdata.annotations(session, user_id, "track", [1, 2, 3])
 
+After changing a user's marks, call :func:`data_changed` (the core's routes do): answers that
+front ends cache per user (the Subsonic API's) are kept under :func:`data_version`.
+
 Starring what is starred keeps its first time; a rating is 1–5 and 0 clears it. Marks
 outlive a track's removal (a track that comes back keeps its id, so its star), and go
 with their user. The library listings filter and sort by them (``starred``,
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -31,6 +34,9 @@ from sonantica_core.db.library import Album, Artist, Track
 from sonantica_core.db.userdata import ANNOTATIONS
 from sonantica_core.errors import SonanticaError
 
+if TYPE_CHECKING:
+    from sonantica_core.context import CoreContext
+
 Kind = Literal["track", "album", "artist"]
 _ITEM_COLUMN = {"track": "track_id", "album": "album_id", "artist": "artist_id"}
 _ITEMS: dict[str, Any] = {"track": Track, "album": Album, "artist": Artist}
@@ -38,6 +44,20 @@ _ITEMS: dict[str, Any] = {"track": Track, "album": Album, "artist": Artist}
 
 class AnnotationError(SonanticaError, ValueError):
     """A kind that cannot be starred or rated, or a rating out of 0–5."""
+
+
+_VERSION_KEY = "sonantica:user:{}:data-version"
+
+
+async def data_version(ctx: CoreContext, user_id: int) -> int:
+    """A counter of changes to what ``user_id``'s own answers show (marks, plays, queues)."""
+    raw = await ctx.redis.get(_VERSION_KEY.format(user_id))
+    return int(raw) if raw is not None else 0
+
+
+async def data_changed(ctx: CoreContext, user_id: int) -> None:
+    """``user_id``'s marks or plays changed: answers cached under the old version are stale."""
+    await ctx.redis.incr(_VERSION_KEY.format(user_id))
 
 
 def _table(kind: str) -> tuple[Any, Any]:

@@ -11,6 +11,7 @@ from plugin_samples import FutureApi, Greeter, SelfCheckFails
 
 from sonantica_core.errors import ConfigError
 from sonantica_core.plugins import Candidate, Plugin, PluginStatus, hookimpl, load_plugins
+from sonantica_core.plugins.compat import contract_version_text
 from sonantica_core.plugins.summary import describe, summary_line
 from sonantica_core.settings import Settings, load_settings
 from sonantica_core.testing.fixtures import register_plugin
@@ -141,7 +142,7 @@ def test_an_incompatible_api_range_is_refused(tmp_path: Path) -> None:
     manager = load_plugins(settings, process="web", candidates=[Candidate.from_object(FutureApi())])
     record = manager.record("future")
     assert record.status is PluginStatus.INCOMPATIBLE
-    assert record.error == "it needs plugin contract >=2,<3; this Sonántica provides 1.0"
+    assert record.error == f"it needs plugin contract >=2,<3; this Sonántica provides {contract_version_text()}"
 
 
 @pytest.mark.parametrize(

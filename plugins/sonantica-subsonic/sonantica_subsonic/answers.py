@@ -1,11 +1,12 @@
 """Cached answers: browsing calls served from the core's per-process response cache.
 
 A cached answer is valid for one library generation (the core drops them all when the library
-changes) and one *user-data version*: a counter per user in Redis, raised by every call that
-changes what that user's answers show (stars, ratings, scrobbles, bookmarks, the play queue)
-and by plays recorded anywhere (the ``on_play_recorded`` hook). The key holds the user, the
-version, the format, the method and its parameters without the credentials, so users never
-see each other's answers. Calls that answer something else every time (random lists, now
+changes) and one *user-data version*: the core's counter per user
+(:func:`sonantica_core.library.userdata.data_version`), raised by every call here that changes
+what that user's answers show (stars, ratings, scrobbles, bookmarks, the play queue), by the
+core's own star and rating routes, and by plays recorded anywhere (the ``on_play_recorded``
+hook). The key holds the user, the version, the format, the method and its parameters without
+the credentials, so users never see each other's answers. Calls that answer something else every time (random lists, now
 playing, scan status) and playlists (others' public ones change under a user) are not cached.
 """
 
@@ -16,20 +17,19 @@ from urllib.parse import urlencode
 
 from sonantica_core.context import CoreContext
 from sonantica_core.http.responsecache import get_response_cache
+from sonantica_core.library import userdata
 
-VERSION_KEY = "sonantica:subsonic:user:{}:version"
 #: Parameters that identify the caller or the client, not the question.
 NOT_THE_QUESTION = frozenset({"u", "p", "t", "s", "apiKey", "c", "v", "f", "_", "callback"})
 
 
 async def user_version(ctx: CoreContext, user_id: int) -> int:
-    raw = await ctx.redis.get(VERSION_KEY.format(user_id))
-    return int(raw) if raw is not None else 0
+    return await userdata.data_version(ctx, user_id)
 
 
 async def user_data_changed(ctx: CoreContext, user_id: int) -> None:
     """Answers cached for ``user_id`` are out of date."""
-    await ctx.redis.incr(VERSION_KEY.format(user_id))
+    await userdata.data_changed(ctx, user_id)
 
 
 def answer_key(user_id: int, version: int, fmt: str, method: str, pairs: list[tuple[str, str]]) -> str:

@@ -1,28 +1,33 @@
-"""The plugin's own tables: stars, ratings, bookmarks and saved play queues, per user.
+"""The plugin's own tables (bookmarks and saved play queues, per user), and the core's stars
+and ratings as Subsonic reads them.
 
-Stars and ratings apply to songs, albums and artists (``kind`` is the id prefix: ``tr``,
-``al``, ``ar``); ``item_id`` is the library's id. Rows of removed items are dropped with
-the user (``users.id`` cascade) and otherwise kept: a track that comes back after a rescan
-keeps its id, so it keeps its star.
+Stars and ratings are the core's (:mod:`sonantica_core.library.userdata`), for songs, albums
+and artists; here they are selectables with ``kind`` the id prefix (``tr``, ``al``, ``ar``) and
+``item_id`` the library's id, so queries join them as they would a table.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
-    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
     Integer,
     MetaData,
-    SmallInteger,
     String,
     Table,
     Text,
     func,
+    literal,
+    select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+
+from sonantica_core.db.userdata import AlbumAnnotation, ArtistAnnotation, TrackAnnotation
 
 metadata = MetaData(
     naming_convention={
@@ -32,26 +37,33 @@ metadata = MetaData(
     }
 )
 
-stars = Table(
-    "subsonic_stars",
-    metadata,
-    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("kind", String(2), primary_key=True),
-    Column("item_id", BigInteger, primary_key=True),
-    Column("starred_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("kind IN ('tr', 'al', 'ar')", name="kind"),
-)
+def _marks(column: str) -> Any:
+    """Every user's marks of songs, albums and artists that have ``column`` (``starred_at`` or
+    ``rating``), as (user_id, kind, item_id, starred_at, rating) with Subsonic's kinds."""
+    arms = []
+    for kind, model, item in (
+        ("tr", TrackAnnotation, TrackAnnotation.track_id),
+        ("al", AlbumAnnotation, AlbumAnnotation.album_id),
+        ("ar", ArtistAnnotation, ArtistAnnotation.artist_id),
+    ):
+        arms.append(
+            select(
+                model.user_id.label("user_id"),
+                literal(kind, String(2)).label("kind"),
+                item.label("item_id"),
+                model.starred_at.label("starred_at"),
+                model.rating.label("rating"),
+            ).where(getattr(model, column).is_not(None))
+        )
+    return union_all(*arms).subquery(f"subsonic_{column}")
 
-ratings = Table(
-    "subsonic_ratings",
-    metadata,
-    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("kind", String(2), primary_key=True),
-    Column("item_id", BigInteger, primary_key=True),
-    Column("rating", SmallInteger, nullable=False),
-    CheckConstraint("kind IN ('tr', 'al', 'ar')", name="kind"),
-    CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
-)
+
+#: Stars, read from the core's marks (``track_annotations``, …): the web player and the API
+#: see what an app starred, smart playlists use it, and the other way round. Written through
+#: :mod:`sonantica_core.library.userdata`.
+stars = _marks("starred_at")
+#: Ratings (1–5), likewise.
+ratings = _marks("rating")
 
 bookmarks = Table(
     "subsonic_bookmarks",

@@ -12,12 +12,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sonantica_core.db.library import Album, Artist, Track
 from sonantica_core.db.playback import Playlist, PlaylistTrack
 from sonantica_core.db.users import User
+from sonantica_core.library import userdata
 from sonantica_core.listening.plays import PlayError, record_scrobble
 from sonantica_subsonic import ids, shapes
 from sonantica_subsonic.api import Call, method
 from sonantica_subsonic.envelope import ErrorCode, SubsonicError, missing, not_found
 from sonantica_subsonic.lists import note_playing
-from sonantica_subsonic.tables import bookmarks, play_queues, ratings, stars
+from sonantica_subsonic.tables import bookmarks, play_queues
 
 MAX_PLAYLIST = 10_000
 MAX_QUEUE = 10_000
@@ -224,13 +225,14 @@ async def _targets(call: Call, session: Any) -> list[tuple[str, int]]:
     return found
 
 
+_CORE_KIND: dict[str, userdata.Kind] = {ids.SONG: "track", ids.ALBUM: "album", ids.ARTIST: "artist"}
+
+
 @method("star", writes=True)
 async def star(call: Call) -> dict[str, Any]:
     async with call.ctx.session() as session:
         for kind, number in await _targets(call, session):
-            await session.execute(
-                insert(stars).values(user_id=call.user_id, kind=kind, item_id=number).on_conflict_do_nothing()
-            )
+            await userdata.star(session, call.user_id, _CORE_KIND[kind], number)
     return {}
 
 
@@ -238,9 +240,7 @@ async def star(call: Call) -> dict[str, Any]:
 async def unstar(call: Call) -> dict[str, Any]:
     async with call.ctx.session() as session:
         for kind, number in await _targets(call, session):
-            await session.execute(
-                delete(stars).where(stars.c.user_id == call.user_id, stars.c.kind == kind, stars.c.item_id == number)
-            )
+            await userdata.unstar(session, call.user_id, _CORE_KIND[kind], number)
     return {}
 
 
@@ -253,16 +253,7 @@ async def set_rating(call: Call) -> dict[str, Any]:
     async with call.ctx.session() as session:
         if await session.get(_TABLE_OF_KIND[kind], number) is None:
             raise not_found(ids.make(kind, number))
-        where = (ratings.c.user_id == call.user_id, ratings.c.kind == kind, ratings.c.item_id == number)
-        if rating == 0:
-            await session.execute(delete(ratings).where(*where))
-        else:
-            statement = insert(ratings).values(user_id=call.user_id, kind=kind, item_id=number, rating=rating)
-            await session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[ratings.c.user_id, ratings.c.kind, ratings.c.item_id], set_={"rating": rating}
-                )
-            )
+        await userdata.set_rating(session, call.user_id, _CORE_KIND[kind], number, rating)
     return {}
 
 

@@ -65,6 +65,8 @@ def _endpoint(kind: userdata.Kind, action: str) -> Endpoint:
                 mark = await userdata.set_rating(session, principal.id, kind, item_id, rating)
             else:
                 mark = await userdata.annotation(session, principal.id, kind, item_id)
+        if action != "show":
+            await userdata.data_changed(core(request), principal.id)
         return JSONResponse(annotation_json(mark))
 
     endpoint.__name__ = endpoint.__qualname__ = f"{action}_{kind}"
