@@ -517,7 +517,9 @@ def describe(settings: Settings) -> list[tuple[str, str]]:
         elif f.name == "media_roots":
             text = ", ".join(f"{r.name}={r.path}" for r in value) or "(none)"
         elif isinstance(value, tuple):
-            text = ", ".join(value) or "(none)"
+            items = (v if isinstance(v, str) else "=".join(map(str, v)) if isinstance(v, tuple) else str(v)
+                     for v in value)
+            text = ", ".join(items) or "(none)"
         elif value is None:
             text = "(embedded)" if f.name in {"postgres_url", "redis_url"} else "(generated)"
         else:

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from sonantica_core.plugins import Plugin, hookimpl
+from sonantica_core.plugins.compat import contract_version_text
 
 
 def owner_of(path: str, name: str = "claims", routes: bool = True) -> Plugin:
@@ -89,7 +90,7 @@ async def test_api_plugins_lists_every_plugin_for_admins_only(plugin_app, make_u
         _, user_headers = await make_user()
         refused = await core.client.get("/api/plugins", headers={"Authorization": ""} | user_headers)
     assert refused.status_code == 403
-    assert body["contract"] == "1.0"
+    assert body["contract"] == contract_version_text()
     assert [plugin["name"] for plugin in body["plugins"]] == ["greeter", "subsonic", "tempo"]
     greeter = body["plugins"][0]
     assert greeter == {
