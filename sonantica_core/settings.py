@@ -344,6 +344,20 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _parse_count(0, 10_000_000),
     ),
     SettingSpec(
+        "stems_ttl_days",
+        "STEMS_TTL_DAYS",
+        "Stems not streamed for this many days are deleted (the original is never touched).",
+        "30",
+        _parse_count(1, 36_500),
+    ),
+    SettingSpec(
+        "stems_max_bytes",
+        "STEMS_MAX_BYTES",
+        "Size cap of all stems and mixes under DATA_DIR/stems; past it the least recently used go first.",
+        "21474836480",
+        _parse_count(0, 2**62),
+    ),
+    SettingSpec(
         "task_redelivery_seconds",
         "TASK_REDELIVERY_SECONDS",
         "Seconds after which a task held by a dead worker is given to another.",
@@ -387,6 +401,8 @@ class Settings:
     transcode_max_concurrent: int = 8
     transcode_max_per_user: int = 3
     transcode_cache_mb: int = 2048
+    stems_ttl_days: int = 30
+    stems_max_bytes: int = 21474836480
     #: The ``[plugins.NAME]`` tables and ``enabled`` list of plugins.toml, raw.
     plugins_config: Mapping[str, Any] = field(default_factory=dict)
 

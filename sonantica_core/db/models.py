@@ -20,6 +20,7 @@ from sonantica_core.db.library import (
     TrackGenre,
 )
 from sonantica_core.db.playback import Download, PersonalMix, PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.stems import TrackStems
 from sonantica_core.db.userdata import AlbumAnnotation, ArtistAnnotation, SmartPlaylist, TrackAnnotation
 from sonantica_core.db.users import ApiKey, AppPassword, RefreshToken, User
 
@@ -51,5 +52,6 @@ __all__ = [
     "TrackFingerprint",
     "TrackGenre",
     "TrackMetadata",
+    "TrackStems",
     "User",
 ]

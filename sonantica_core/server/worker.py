@@ -29,6 +29,8 @@ CORE_TASK_MODULES: tuple[str, ...] = (
     "sonantica_core.scanning.tasks",
     "sonantica_core.analysis.tasks",
     "sonantica_core.analysis.duplicate_report",
+    "sonantica_core.stems.jobs",
+    "sonantica_core.stems.evict",
 )
 
 

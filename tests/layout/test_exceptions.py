@@ -20,6 +20,7 @@ from sonantica_core.errors import SonanticaError
 
 BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_descriptors",
+    "sonantica_dspstems",
     "sonantica_fingerprint",
     "sonantica_key",
     "sonantica_loudness",

@@ -38,6 +38,7 @@ LAYERS: tuple[str, ...] = (
     "analysis",
     "scanning",
     "transcode",
+    "stems",
     "http",
     "fastpath",
     "server",
