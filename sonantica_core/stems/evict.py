@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from sonantica_core.bus.library import LibraryChange, library_changed
 from sonantica_core.context import CoreContext
 from sonantica_core.db.stems import TrackStems
 from sonantica_core.stems import store
@@ -77,6 +78,9 @@ async def evict(ctx: CoreContext, *, now: dt.datetime | None = None) -> Eviction
         report.bytes_freed += freed
         report.over_quota += 1
     report.orphans = await _sweep(ctx, [r for r in rows if r.id not in gone])
+    unseparated = tuple(sorted({r.track_id for r in rows if r.id in gone and not r.mix and r.state == store.READY}))
+    if unseparated:
+        await library_changed(ctx, LibraryChange(stems=unseparated))
     if report.expired or report.over_quota or report.orphans:
         log.info("stems: %d unused and %d over quota removed (%d bytes), %d left-overs swept",
                  report.expired, report.over_quota, report.bytes_freed, report.orphans)

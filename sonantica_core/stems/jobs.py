@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sonantica_core.analysis.errors import AudioDecodeError
+from sonantica_core.bus.library import LibraryChange, library_changed
 from sonantica_core.context import CoreContext
 from sonantica_core.contract import StemSeparator
 from sonantica_core.db.library import Track
@@ -240,6 +241,7 @@ async def run_separation(ctx: CoreContext, track_id: int, name: str) -> str:
             return "failed"
         await _forget_mixes(ctx, track_id, name)  # they were made from the stems just replaced
         await store.mark_ready(ctx, track_id, name, sizes)
+        await library_changed(ctx, LibraryChange(stems=(track_id,)))  # the track shows its stems
         await _announce(ctx, track_id, name, "", store.READY, 1.0, bytes=sum(sizes.values()))
     finally:
         await lock.release()

@@ -52,6 +52,7 @@ async def test_a_hook_separator_is_called_and_its_stems_stream_with_range(plugin
         assert [s["name"] for s in listing["separators"]] == ["scale", "broken"]
         assert listing["separators"][0]["quality"] == "neural" and listing["is_separated"] is False
 
+        assert (await core.client.get(f"/api/library/tracks/{track}")).json()["is_separated"] is False
         first = await core.client.post(f"/api/tracks/{track}/stems", json={"separator": "scale"})
         second = await core.client.post(f"/api/tracks/{track}/stems", json={"separator": "scale"})
         assert first.status_code == 202 and first.json()["status"] == "queued"
