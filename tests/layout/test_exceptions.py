@@ -19,6 +19,7 @@ import sonantica_core
 from sonantica_core.errors import SonanticaError
 
 BUNDLED_PLUGIN_PACKAGES = (
+    "sonantica_demucs",
     "sonantica_descriptors",
     "sonantica_dspstems",
     "sonantica_fingerprint",
