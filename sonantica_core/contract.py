@@ -22,6 +22,7 @@ from sonantica_core.errors import SonanticaError
 
 if TYPE_CHECKING:
     import numpy as np
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 #: Version of the plugin contract, as ``(major, minor)``. A plugin declares the
 #: range it supports (``api = ">=1,<2"``) and is refused at start-up otherwise.
@@ -247,6 +248,18 @@ class Analyzer(abc.ABC):
     def start(self, info: AudioInfo) -> AnalysisSession:
         """Begin analysing one track."""
 
+    async def save(self, session: AsyncSession, track_id: int, result: AnalysisResult) -> None:
+        """Optionally write this analyzer's own results to its own tables (made by its migrations).
+
+        Called in the worker, inside the transaction that records this analyzer's outcome for
+        ``track_id``, with ``result`` as :meth:`AnalysisSession.finish` returned it (put your
+        values in :attr:`AnalysisResult.data`). Use ``session.execute``; don't commit. If it
+        raises, none of this analyzer's results are kept and it counts as failed for the track;
+        the other analyzers' results are kept. Read your table back wherever you need it (your
+        routes, ``on_analysis_ready``).
+        """
+        return None
+
     def finish_album(self, tracks: Sequence[AnalysisResult]) -> Mapping[int, Mapping[str, Any]] | None:
         """Optionally compute album-level values once every track of an album is analysed.
 
@@ -258,7 +271,9 @@ class Analyzer(abc.ABC):
 
 
 #: Columns of ``track_audio_features`` an analyzer may fill through
-#: :attr:`AnalysisResult.features`. Anything else goes to ``extras``.
+#: :attr:`AnalysisResult.features`: text for ``key``, ``mode`` and ``camelot_key``
+#: (:data:`TEXT_FEATURES`), numbers for the others. Anything else goes to ``extras``, or to
+#: ``data`` and the analyzer's own table (:meth:`Analyzer.save`).
 FEATURE_COLUMNS: frozenset[str] = frozenset(
     {
         "bpm",
@@ -287,14 +302,22 @@ FEATURE_COLUMNS: frozenset[str] = frozenset(
     }
 )
 
+#: The feature columns that hold text; the others hold numbers.
+TEXT_FEATURES: frozenset[str] = frozenset({"key", "mode", "camelot_key"})
+
 
 @dataclass(slots=True)
 class AnalysisResult:
     """What an analyzer found for one track.
 
-    * ``features``: values for the columns named in :data:`FEATURE_COLUMNS`.
-    * ``extras``: other key/value pairs, stored in ``track_metadata`` with the
-      analyzer's name as source.
+    * ``features``: values for the columns named in :data:`FEATURE_COLUMNS` (numbers, and text
+      for ``key``, ``mode`` and ``camelot_key``; None for "not known"). Any other key, or a value
+      of the wrong type, is refused: the analyzer counts as failed for the track, with an error
+      naming the key, and nothing of its result is kept.
+    * ``extras``: other key/value pairs as text, stored in ``track_metadata`` with the
+      analyzer's name as source (shown in ``GET /api/tracks/{id}/analysis``).
+    * ``data``: typed values of the analyzer's own (numbers, arrays, lists, ...), never stored
+      by the core: handed to :meth:`Analyzer.save`, which writes them to the analyzer's table.
     * ``artifacts``: files to keep in the derived-data directory, by name
       (for example ``{"waveform.json": b"..."}``); served by the core.
     * ``fingerprint``: an acoustic fingerprint, for duplicate detection.
@@ -304,6 +327,7 @@ class AnalysisResult:
 
     features: dict[str, float | str | None] = field(default_factory=dict)
     extras: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, bytes] = field(default_factory=dict)
     fingerprint: Sequence[int] | None = None
     state: dict[str, Any] = field(default_factory=dict)
