@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 #: Version of the plugin contract, as ``(major, minor)``. A plugin declares the
 #: range it supports (``api = ">=1,<2"``) and is refused at start-up otherwise.
-CONTRACT_VERSION: tuple[int, int] = (1, 1)
+CONTRACT_VERSION: tuple[int, int] = (1, 2)
 
 
 # --------------------------------------------------------------------------
