@@ -15,6 +15,7 @@ can check what really reached the service (how often, with which User-Agent)::
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -60,7 +61,7 @@ class FakeService:
     def gaps(self) -> list[float]:
         """Seconds between consecutive requests, by arrival time."""
         times = sorted(request.at for request in self.requests)
-        return [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+        return [later - earlier for earlier, later in itertools.pairwise(times)]
 
 
 def _handler(fake: FakeService) -> type[BaseHTTPRequestHandler]:
