@@ -353,9 +353,19 @@ class MetadataProvider(abc.ABC):
 
 
 @dataclass(frozen=True, slots=True)
+class LyricsWord:
+    """One word (or syllable) of a synchronised line, where its time is known (enhanced LRC, SYLT)."""
+
+    start: float  # seconds
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class LyricsLine:
     start: float  # seconds
     text: str
+    #: The line's words with their own times; empty when only the line's time is known.
+    words: tuple[LyricsWord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,14 +375,26 @@ class Lyrics:
     source: str
     plain: str | None = None
     synced: tuple[LyricsLine, ...] = ()
+    #: ISO 639 code (``"en"``, ``"eng"``) when known.
     language: str | None = None
     instrumental: bool = False
+    #: What was odd about the source and how it was read (a malformed LRC line, ...), for the user.
+    notes: tuple[str, ...] = ()
+    #: The same song's lyrics in other languages, from the same source.
+    others: tuple[Lyrics, ...] = ()
 
 
 class LyricsProvider(abc.ABC):
-    """Finds lyrics for a track. Runs in a worker; results are cached by the core."""
+    """Finds lyrics for a track; the core caches what it answers.
+
+    A provider that reads only local files (tags, sidecars) leaves ``remote`` false and
+    is asked on the request path. One that asks an outside service sets ``remote = True``:
+    it is asked only by a worker task, which the request path queues.
+    """
 
     name: str = ""
+    #: True: asks an outside service (asked in a worker, never on the request path).
+    remote: bool = False
 
     @abc.abstractmethod
     async def find_lyrics(self, track: TrackRef) -> Lyrics | None:

@@ -28,6 +28,7 @@ log = logging.getLogger("sonantica.worker")
 CORE_TASK_MODULES: tuple[str, ...] = (
     "sonantica_core.scanning.tasks",
     "sonantica_core.analysis.tasks",
+    "sonantica_core.lyrics.tasks",
     "sonantica_core.analysis.duplicate_report",
 )
 

@@ -24,6 +24,7 @@ BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_key",
     "sonantica_loudness",
     "sonantica_lrclib",
+    "sonantica_lyrics",
     "sonantica_scanner",
     "sonantica_scrobble",
     "sonantica_subsonic",
