@@ -29,6 +29,7 @@ CORE_TASK_MODULES: tuple[str, ...] = (
     "sonantica_core.scanning.tasks",
     "sonantica_core.analysis.tasks",
     "sonantica_core.lyrics.tasks",
+    "sonantica_core.metadata.tasks",
     "sonantica_core.analysis.duplicate_report",
 )
 

@@ -48,3 +48,46 @@ class TrackLyrics(BaseModel):
     asked: list[str] = Field(description="The providers asked, in order.")
     errors: list[ProviderError] = Field(description="Providers that failed.")
     fetched_at: str
+
+
+class MetadataEntry(BaseModel):
+    key: str
+    value: str
+    source: str = Field(description="Who said it: `tags` (the file), an analyzer, or a metadata provider.")
+
+
+class EnrichmentCandidate(BaseModel):
+    entity: str
+    entity_id: int
+    key: str
+    value: str
+    score: float | None
+
+
+class EnrichmentRunInfo(BaseModel):
+    provider: str
+    status: str = Field(description="`matched`, `candidate` (a match below the threshold: stored, not applied), "
+                        "`no match` or `failed`.")
+    score: float | None
+    error: str | None = Field(description="Why the provider failed (the service down, a damaged answer ...).")
+    candidates: list[EnrichmentCandidate]
+    ran_at: str
+
+
+class TrackMetadataInfo(BaseModel):
+    track_id: int
+    album_id: int | None
+    track: list[MetadataEntry] = Field(description="Values about the track, from every source.")
+    album: list[MetadataEntry] = Field(description="Values providers found about the track's album.")
+    artist: list[MetadataEntry] = Field(description="Values providers found about the album's artist.")
+    runs: list[EnrichmentRunInfo] = Field(description="Each provider's last run on the album.")
+
+
+class EnrichRequested(BaseModel):
+    album_id: int
+    status: str = Field(description="`queued` or `already queued`.")
+
+
+class MetadataCleared(BaseModel):
+    album_id: int
+    dropped: int = Field(description="Values and runs forgotten.")
