@@ -79,7 +79,8 @@ async def test_every_provider_is_asked_and_tags_win(plugin_app: Any) -> None:
         body = (await core.client.get(f"/api/tracks/{first}/metadata")).json()
         async with core.ctx.session() as session:
             album = await session.get(Album, album_id)
-            labels = dict((await session.execute(select(Track.id, Track.label).where(Track.album_id == album_id))).all())
+            rows = await session.execute(select(Track.id, Track.label).where(Track.album_id == album_id))
+            labels = dict(rows.all())
     assert {o["provider"]: o["status"] for o in outcomes} == {"facts": "matched", "pertrack": "matched"}
     assert album.date == "1999-05-04" and album.year == 1999
     assert labels == {first: "Label One", second: "From Tags"}  # the tag's value wins
@@ -94,7 +95,7 @@ async def test_every_provider_is_asked_and_tags_win(plugin_app: Any) -> None:
 async def test_overwrite_setting_lets_providers_replace_tags(plugin_app: Any) -> None:
     Facts.fail = False
     async with plugin_app(ThirdParty(), METADATA_OVERWRITE_TAGS="true") as core:
-        album_id, (first, second) = await _album(core)
+        album_id, (_, second) = await _album(core)
         async with core.ctx.session() as session:
             await session.execute(Track.__table__.update().where(Track.id == second).values(label="From Tags"))
         await core.run_task(enrich_album_task, album_id)
