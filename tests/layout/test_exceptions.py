@@ -25,6 +25,7 @@ BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_loudness",
     "sonantica_lrclib",
     "sonantica_lyrics",
+    "sonantica_musicbrainz",
     "sonantica_scanner",
     "sonantica_scrobble",
     "sonantica_subsonic",
