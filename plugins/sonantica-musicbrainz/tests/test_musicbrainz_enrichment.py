@@ -56,7 +56,7 @@ async def test_an_album_with_its_mbid_gets_date_label_and_cover(plugin_app: Any,
     musicbrainz.releases["r1"] = release("r1", "Record", "Band", TRACKS)
     musicbrainz.covers["r1"] = png(300, 300)
     async with plugin_app(MusicBrainzPlugin(), config=_config(musicbrainz), CONTACT="admin@example.org") as core:
-        album_id, (first, second) = await _album(core, mbid="r1")
+        album_id, (first, _) = await _album(core, mbid="r1")
         outcomes = await core.run_task(enrich_album_task, album_id)
         album, body = await _state(core, album_id, first)
         cover = await core.client.get(f"/api/covers/{album_id}")
