@@ -146,3 +146,17 @@ async def test_remote_lyrics_providers_are_asked_by_the_worker_task(plugin_app: 
     assert first.status_code == 202 and first.json()["status"] == "queued"
     assert second.status_code == 200
     assert second.json()["structuredLyrics"][0]["line"] == [{"start": 1000, "value": "far away"}]
+
+
+async def test_the_enrich_command_enriches_albums_never_enriched(plugin_app: Any, capsys: Any) -> None:
+    from sonantica_core.cli.enrich import enrich_albums
+
+    Facts.fail = False
+    async with plugin_app(ThirdParty()) as core:
+        await _album(core)
+        status = await enrich_albums(core.ctx, [])
+        again = await enrich_albums(core.ctx, [])
+        listed = await core.client.get("/api/tracks/0/metadata")
+    out = capsys.readouterr().out
+    assert status == 0 and again == 0 and listed.status_code == 404
+    assert "facts" in out and "matched" in out and "no album to enrich" in out
