@@ -78,6 +78,8 @@ class OutsideOptions:
     breaker_cooldown: float = 300.0
     #: Largest answer read, in bytes.
     max_bytes: int = 16 * 1024 * 1024
+    #: Replaces the User-Agent (None: ``Sonantica/<version> ( <CONTACT> )``).
+    user_agent: str | None = None
 
 
 class OutsideClient:
@@ -89,7 +91,7 @@ class OutsideClient:
         self.service = service
         self.options = options or OutsideOptions()
         self.base_url = base_url.rstrip("/")
-        self.user_agent = user_agent(contact)
+        self.user_agent = self.options.user_agent or user_agent(contact)
         self.limiter = RateLimiter(redis, service, self.options.interval, hold=self.options.timeout + 5)
         self.breaker = CircuitBreaker(redis, service, self.options.breaker_failures, self.options.breaker_cooldown)
         self.cache = AnswerCache(redis, service)
