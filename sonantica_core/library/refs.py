@@ -21,12 +21,14 @@ class TrackFacts:
     ref: TrackRef
     album_id: int | None
     updated_at: dt.datetime
+    #: The lyrics the scanner read from the file's tags (plain text or LRC), if any.
+    tag_lyrics: str | None = None
 
 
 def _columns() -> tuple[Any, ...]:
     return (
         Track.id, Track.title, Track.artist, Track.duration, Track.isrc, Track.musicbrainz_recording_id,
-        Track.root, Track.relative_path, Track.album_id, Track.updated_at,
+        Track.root, Track.relative_path, Track.album_id, Track.updated_at, Track.lyrics,
         Album.title.label("album_title"), Album.album_artist, Album.musicbrainz_release_id,
     )
 
@@ -42,7 +44,7 @@ def _facts(ctx: Any, row: Any) -> TrackFacts:
         duration=row.duration, isrc=row.isrc, musicbrainz_recording_id=row.musicbrainz_recording_id,
         musicbrainz_release_id=row.musicbrainz_release_id, path=path,
     )
-    return TrackFacts(ref, row.album_id, row.updated_at)
+    return TrackFacts(ref, row.album_id, row.updated_at, row.lyrics)
 
 
 async def track_facts(ctx: Any, track_id: int) -> TrackFacts | None:

@@ -7,10 +7,12 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from sonantica_core.contract import Lyrics
 from sonantica_core.library.refs import TrackFacts, track_facts
 from sonantica_core.lyrics.chain import ChainResult, ask_chain, ordered_providers
 from sonantica_core.lyrics.shape import lyrics_document, none_document
 from sonantica_core.tasks import Priority, current_context, send, task
+from sonantica_core.text.lrc import looks_like_lrc, read_lrc
 
 #: Seconds a cached answer is kept: lyrics found, none found, none found while a provider failed.
 FOUND_TTL = 30 * 86400
@@ -43,8 +45,31 @@ async def cached_document(ctx: Any, facts: TrackFacts) -> dict[str, Any] | None:
     return document if document.get("version") == _version(facts) else None
 
 
+#: The source of the last resort: the lyrics the scanner read from the file's tags.
+TAGS_SOURCE = "tags"
+
+
+def tag_lyrics(facts: TrackFacts) -> Lyrics | None:
+    """The scanner's tag lyrics as :class:`Lyrics`, for when no provider found any."""
+    text = (facts.tag_lyrics or "").strip()
+    if not text:
+        return None
+    if looks_like_lrc(text):
+        document = read_lrc(text)
+        return Lyrics(source=TAGS_SOURCE, plain=document.plain() or None, synced=document.lines,
+                      language=document.language, notes=document.notes)
+    return Lyrics(source=TAGS_SOURCE, plain=text)
+
+
 async def store_result(ctx: Any, facts: TrackFacts, result: ChainResult, *, complete: bool) -> dict[str, Any]:
-    """Keep what the chain found (or that nothing was, when every provider was asked)."""
+    """Keep what the chain found (or that nothing was, when every provider was asked).
+
+    When every provider was asked and none found lyrics, the scanner's tag lyrics answer.
+    """
+    if result.found is None and complete:
+        fallback = tag_lyrics(facts)
+        if fallback is not None:
+            result.found, result.provider = fallback, TAGS_SOURCE
     if result.found is not None:
         document, ttl = lyrics_document(result.found, result.provider or "", facts.ref), FOUND_TTL
     else:
