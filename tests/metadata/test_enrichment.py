@@ -160,3 +160,22 @@ async def test_the_enrich_command_enriches_albums_never_enriched(plugin_app: Any
     out = capsys.readouterr().out
     assert status == 0 and again == 0 and listed.status_code == 404
     assert "facts" in out and "matched" in out and "no album to enrich" in out
+
+
+async def test_a_scan_queues_the_enrichment_of_new_albums(plugin_app: Any, tmp_path: Any) -> None:
+    from sonantica_scanner.plugin import ScannerPlugin
+
+    from sonantica_core.scanning.tasks import scan_library
+    from sonantica_core.testing.audio import AudioSpec, write_audio
+
+    root = tmp_path / "library"
+    (root / "Band" / "Record").mkdir(parents=True)
+    write_audio(root / "Band" / "Record" / "01.flac", "flac", AudioSpec(duration=0.3),
+                tags={"title": "One", "artist": "Band", "album": "Record"})
+    async with plugin_app(ScannerPlugin(), ThirdParty(), MEDIA_PATH=f"music={root}") as core:
+        await core.run_task(scan_library)
+        async with core.ctx.session() as session:
+            album_id = await session.scalar(select(Album.id).where(Album.title == "Record"))
+        queued = await core.ctx.redis.xrange("sonantica:tasks:low")
+    assert album_id is not None
+    assert any(b"core:enrich-album" in b"".join(fields.values()) for _, fields in queued)
