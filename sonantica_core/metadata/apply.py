@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import exists, select, update
 
 from sonantica_core.contract import MetadataValue
+from sonantica_core.db.analysis import TrackMetadata
 from sonantica_core.db.library import Album, Track
 
 #: Keys a provider may fill in the library: (entity, key) → the column.
@@ -45,3 +46,25 @@ async def apply_values(session: Any, values: Sequence[MetadataValue], overwrite:
         if value.entity == "album" and value.key == "date" and _year(value.value) is not None:
             changes[Album.year] = _year(value.value)
         await session.execute(statement.values(changes))
+
+
+async def reapply_track_values(session: Any, sources: Sequence[str], overwrite: bool) -> None:
+    """Copy stored provider values into tracks again (a scan rewrote the changed files' rows from their tags)."""
+    if not sources:
+        return
+    for key, column in TRACK_COLUMNS.items():
+        target = Track.__table__.c[column.key]
+        stored = (
+            select(TrackMetadata.value)
+            .where(TrackMetadata.track_id == Track.id, TrackMetadata.key == key, TrackMetadata.source.in_(sources))
+            .order_by(TrackMetadata.updated_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        has_value = exists().where(TrackMetadata.track_id == Track.id, TrackMetadata.key == key,
+                                   TrackMetadata.source.in_(sources))
+        statement = update(Track).where(has_value).values({target: stored})
+        statement = statement.where(target.is_distinct_from(stored))
+        if not overwrite:
+            statement = statement.where((target.is_(None)) | (target == ""))
+        await session.execute(statement)

@@ -9,6 +9,7 @@ from sqlalchemy import exists, select
 
 from sonantica_core.db.enrichment import EnrichmentRun
 from sonantica_core.db.library import Album, Track
+from sonantica_core.metadata.apply import reapply_track_values
 from sonantica_core.metadata.enrich import enrich_album
 from sonantica_core.plugins import manager_of
 from sonantica_core.tasks import Priority, current_context, send, task
@@ -54,8 +55,12 @@ async def albums_never_enriched(ctx: Any, limit: int | None = None) -> list[int]
 
 async def queue_enrichment_backlog(ctx: Any) -> int:
     """After a scan: queue every album never enriched, when a metadata provider is enabled; returns how many."""
-    if not manager_of(ctx).metadata_providers(ctx):
+    providers = manager_of(ctx).metadata_providers(ctx)
+    if not providers:
         return 0
+    async with ctx.session() as session:  # files a scan read again lost what providers filled in
+        await reapply_track_values(session, [provider.name for provider in providers],
+                                   ctx.settings.metadata_overwrite_tags)
     queued = 0
     for album_id in await albums_never_enriched(ctx):
         queued += await request_enrichment(ctx, album_id)

@@ -81,9 +81,15 @@ async def test_every_provider_is_asked_and_tags_win(plugin_app: Any) -> None:
             album = await session.get(Album, album_id)
             rows = await session.execute(select(Track.id, Track.label).where(Track.album_id == album_id))
             labels = dict(rows.all())
+        async with core.ctx.session() as session:  # a scan rewrites the first track from its tags (no label)
+            await session.execute(Track.__table__.update().where(Track.id == first).values(label=None))
+        await queue_enrichment_backlog(core.ctx)  # the end of the scan
+        async with core.ctx.session() as session:
+            label_after_scan = await session.scalar(select(Track.label).where(Track.id == first))
     assert {o["provider"]: o["status"] for o in outcomes} == {"facts": "matched", "pertrack": "matched"}
     assert album.date == "1999-05-04" and album.year == 1999
     assert labels == {first: "Label One", second: "From Tags"}  # the tag's value wins
+    assert label_after_scan == "Label One"  # filled in again, without asking the provider
     assert {"key": "label", "value": "Label One", "source": "facts"} in body["track"]
     assert {"key": "mood", "value": "calm", "source": "pertrack"} in body["track"]
     assert {"key": "country", "value": "GB", "source": "facts"} in body["album"]
