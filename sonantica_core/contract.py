@@ -364,22 +364,61 @@ class MetadataValue:
     key: str
     value: str
     source: str
+    #: True: a guess below the provider's match threshold, stored as a candidate and not applied.
+    candidate: bool = False
+    #: How sure the provider is of its match, 0 to 1 (None: an exact identifier matched).
+    score: float | None = None
 
 
-class MetadataProvider(abc.ABC):
-    """Enriches the library from an outside source. Runs in a worker."""
+@dataclass(frozen=True, slots=True)
+class AlbumRef:
+    """What a provider is told about an album: its facts and its tracks in order."""
+
+    id: int
+    title: str
+    album_artist: str | None
+    album_artist_id: int | None
+    musicbrainz_release_id: str | None
+    musicbrainz_release_group_id: str | None
+    date: str | None
+    has_cover: bool
+    tracks: tuple[TrackRef, ...] = ()
+
+
+class MetadataProvider(abc.ABC):  # noqa: B024 (either method may be the one implemented)
+    """Enriches the library from an outside source. Runs in a worker (the enrichment task).
+
+    The core asks :meth:`enrich_album` with the whole album first; a provider that answers
+    None there (the default) is asked :meth:`enrich_track` for each of the album's tracks.
+    Implement at least one of them. Raising records the failure for the album (earlier
+    values are kept).
+    """
 
     name: str = ""
 
-    @abc.abstractmethod
+    async def enrich_album(self, album: AlbumRef) -> Sequence[MetadataValue] | None:
+        """Values for the album, its tracks and artists; None: this provider works per track."""
+        return None
+
     async def enrich_track(self, track: TrackRef) -> Sequence[MetadataValue]:
         """Return values found for ``track`` (empty when nothing is known)."""
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class LyricsWord:
+    """One word (or syllable) of a synchronised line, where its time is known (enhanced LRC, SYLT)."""
+
+    start: float  # seconds
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
 class LyricsLine:
     start: float  # seconds
     text: str
+    #: The line's words with their own times; empty when only the line's time is known.
+    words: tuple[LyricsWord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,14 +428,26 @@ class Lyrics:
     source: str
     plain: str | None = None
     synced: tuple[LyricsLine, ...] = ()
+    #: ISO 639 code (``"en"``, ``"eng"``) when known.
     language: str | None = None
     instrumental: bool = False
+    #: What was odd about the source and how it was read (a malformed LRC line, ...), for the user.
+    notes: tuple[str, ...] = ()
+    #: The same song's lyrics in other languages, from the same source.
+    others: tuple[Lyrics, ...] = ()
 
 
 class LyricsProvider(abc.ABC):
-    """Finds lyrics for a track. Runs in a worker; results are cached by the core."""
+    """Finds lyrics for a track; the core caches what it answers.
+
+    A provider that reads only local files (tags, sidecars) leaves ``remote`` false and
+    is asked on the request path. One that asks an outside service sets ``remote = True``:
+    it is asked only by a worker task, which the request path queues.
+    """
 
     name: str = ""
+    #: True: asks an outside service (asked in a worker, never on the request path).
+    remote: bool = False
 
     @abc.abstractmethod
     async def find_lyrics(self, track: TrackRef) -> Lyrics | None:

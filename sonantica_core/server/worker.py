@@ -30,6 +30,8 @@ log = logging.getLogger("sonantica.worker")
 CORE_TASK_MODULES: tuple[str, ...] = (
     "sonantica_core.scanning.tasks",
     "sonantica_core.analysis.tasks",
+    "sonantica_core.lyrics.tasks",
+    "sonantica_core.metadata.tasks",
     "sonantica_core.analysis.duplicate_report",
     "sonantica_core.listening.tasks",
 )
