@@ -24,6 +24,7 @@ from sonantica_core.context import CoreContext, DerivedStorage
 from sonantica_core.contract import FEATURE_COLUMNS, TEXT_FEATURES, AnalysisResult, Analyzer
 from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackFingerprint, TrackMetadata
 from sonantica_core.db.library import Track
+from sonantica_core.errors import SonanticaError
 
 log = logging.getLogger("sonantica.analysis")
 
@@ -50,7 +51,7 @@ def artifact_path(storage: DerivedStorage, analyzer: str, track_id: int, name: s
     return storage.path(f"analysis/{analyzer}", track_id, f"{track_id}/{name}")
 
 
-class ResultRefused(ValueError):
+class ResultRefused(SonanticaError):
     """An analyzer's result the core cannot keep as it is (an unknown feature, a wrong type)."""
 
 
