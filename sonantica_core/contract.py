@@ -23,10 +23,11 @@ from sonantica_core.errors import SonanticaError
 
 if TYPE_CHECKING:
     import numpy as np
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 #: Version of the plugin contract, as ``(major, minor)``. A plugin declares the
 #: range it supports (``api = ">=1,<2"``) and is refused at start-up otherwise.
-CONTRACT_VERSION: tuple[int, int] = (1, 1)
+CONTRACT_VERSION: tuple[int, int] = (1, 2)
 
 
 # --------------------------------------------------------------------------
@@ -248,6 +249,18 @@ class Analyzer(abc.ABC):
     def start(self, info: AudioInfo) -> AnalysisSession:
         """Begin analysing one track."""
 
+    async def save(self, session: AsyncSession, track_id: int, result: AnalysisResult) -> None:
+        """Optionally write this analyzer's own results to its own tables (made by its migrations).
+
+        Called in the worker, inside the transaction that records this analyzer's outcome for
+        ``track_id``, with ``result`` as :meth:`AnalysisSession.finish` returned it (put your
+        values in :attr:`AnalysisResult.data`). Use ``session.execute``; don't commit. If it
+        raises, none of this analyzer's results are kept and it counts as failed for the track;
+        the other analyzers' results are kept. Read your table back wherever you need it (your
+        routes, ``on_analysis_ready``).
+        """
+        return None
+
     def finish_album(self, tracks: Sequence[AnalysisResult]) -> Mapping[int, Mapping[str, Any]] | None:
         """Optionally compute album-level values once every track of an album is analysed.
 
@@ -259,7 +272,9 @@ class Analyzer(abc.ABC):
 
 
 #: Columns of ``track_audio_features`` an analyzer may fill through
-#: :attr:`AnalysisResult.features`. Anything else goes to ``extras``.
+#: :attr:`AnalysisResult.features`: text for ``key``, ``mode`` and ``camelot_key``
+#: (:data:`TEXT_FEATURES`), numbers for the others. Anything else goes to ``extras``, or to
+#: ``data`` and the analyzer's own table (:meth:`Analyzer.save`).
 FEATURE_COLUMNS: frozenset[str] = frozenset(
     {
         "bpm",
@@ -288,14 +303,22 @@ FEATURE_COLUMNS: frozenset[str] = frozenset(
     }
 )
 
+#: The feature columns that hold text; the others hold numbers.
+TEXT_FEATURES: frozenset[str] = frozenset({"key", "mode", "camelot_key"})
+
 
 @dataclass(slots=True)
 class AnalysisResult:
     """What an analyzer found for one track.
 
-    * ``features``: values for the columns named in :data:`FEATURE_COLUMNS`.
-    * ``extras``: other key/value pairs, stored in ``track_metadata`` with the
-      analyzer's name as source.
+    * ``features``: values for the columns named in :data:`FEATURE_COLUMNS` (numbers, and text
+      for ``key``, ``mode`` and ``camelot_key``; None for "not known"). Any other key, or a value
+      of the wrong type, is refused: the analyzer counts as failed for the track, with an error
+      naming the key, and nothing of its result is kept.
+    * ``extras``: other key/value pairs as text, stored in ``track_metadata`` with the
+      analyzer's name as source (shown in ``GET /api/tracks/{id}/analysis``).
+    * ``data``: typed values of the analyzer's own (numbers, arrays, lists, ...), never stored
+      by the core: handed to :meth:`Analyzer.save`, which writes them to the analyzer's table.
     * ``artifacts``: files to keep in the derived-data directory, by name
       (for example ``{"waveform.json": b"..."}``); served by the core.
     * ``fingerprint``: an acoustic fingerprint, for duplicate detection.
@@ -305,6 +328,7 @@ class AnalysisResult:
 
     features: dict[str, float | str | None] = field(default_factory=dict)
     extras: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, bytes] = field(default_factory=dict)
     fingerprint: Sequence[int] | None = None
     state: dict[str, Any] = field(default_factory=dict)
@@ -341,22 +365,61 @@ class MetadataValue:
     key: str
     value: str
     source: str
+    #: True: a guess below the provider's match threshold, stored as a candidate and not applied.
+    candidate: bool = False
+    #: How sure the provider is of its match, 0 to 1 (None: an exact identifier matched).
+    score: float | None = None
 
 
-class MetadataProvider(abc.ABC):
-    """Enriches the library from an outside source. Runs in a worker."""
+@dataclass(frozen=True, slots=True)
+class AlbumRef:
+    """What a provider is told about an album: its facts and its tracks in order."""
+
+    id: int
+    title: str
+    album_artist: str | None
+    album_artist_id: int | None
+    musicbrainz_release_id: str | None
+    musicbrainz_release_group_id: str | None
+    date: str | None
+    has_cover: bool
+    tracks: tuple[TrackRef, ...] = ()
+
+
+class MetadataProvider(abc.ABC):  # noqa: B024 (either method may be the one implemented)
+    """Enriches the library from an outside source. Runs in a worker (the enrichment task).
+
+    The core asks :meth:`enrich_album` with the whole album first; a provider that answers
+    None there (the default) is asked :meth:`enrich_track` for each of the album's tracks.
+    Implement at least one of them. Raising records the failure for the album (earlier
+    values are kept).
+    """
 
     name: str = ""
 
-    @abc.abstractmethod
+    async def enrich_album(self, album: AlbumRef) -> Sequence[MetadataValue] | None:
+        """Values for the album, its tracks and artists; None: this provider works per track."""
+        return None
+
     async def enrich_track(self, track: TrackRef) -> Sequence[MetadataValue]:
         """Return values found for ``track`` (empty when nothing is known)."""
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class LyricsWord:
+    """One word (or syllable) of a synchronised line, where its time is known (enhanced LRC, SYLT)."""
+
+    start: float  # seconds
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
 class LyricsLine:
     start: float  # seconds
     text: str
+    #: The line's words with their own times; empty when only the line's time is known.
+    words: tuple[LyricsWord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,14 +429,26 @@ class Lyrics:
     source: str
     plain: str | None = None
     synced: tuple[LyricsLine, ...] = ()
+    #: ISO 639 code (``"en"``, ``"eng"``) when known.
     language: str | None = None
     instrumental: bool = False
+    #: What was odd about the source and how it was read (a malformed LRC line, ...), for the user.
+    notes: tuple[str, ...] = ()
+    #: The same song's lyrics in other languages, from the same source.
+    others: tuple[Lyrics, ...] = ()
 
 
 class LyricsProvider(abc.ABC):
-    """Finds lyrics for a track. Runs in a worker; results are cached by the core."""
+    """Finds lyrics for a track; the core caches what it answers.
+
+    A provider that reads only local files (tags, sidecars) leaves ``remote`` false and
+    is asked on the request path. One that asks an outside service sets ``remote = True``:
+    it is asked only by a worker task, which the request path queues.
+    """
 
     name: str = ""
+    #: True: asks an outside service (asked in a worker, never on the request path).
+    remote: bool = False
 
     @abc.abstractmethod
     async def find_lyrics(self, track: TrackRef) -> Lyrics | None:

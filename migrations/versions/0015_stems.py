@@ -5,7 +5,7 @@ it; ``state`` is queued, running, ready or failed; ``bytes`` and ``last_used_at`
 eviction (``STEMS_TTL_DAYS``, ``STEMS_MAX_BYTES``). The files live under ``DATA_DIR/stems``.
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

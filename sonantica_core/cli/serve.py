@@ -125,9 +125,6 @@ async def _serve_web(
 
     await send(analysis_backlog)  # what a new analyzer (or version) has not analysed yet
     background = [asyncio.create_task(_supervise(workers, web, stop))]
-    from sonantica_core.stems.evict import evict_periodically
-
-    background.append(asyncio.create_task(evict_periodically(stop)))  # stems unused for STEMS_TTL_DAYS
     if settings.workers_yield and workers.count:
         from sonantica_core.server.yielding import WorkerYield, log_failure, policy_for
 

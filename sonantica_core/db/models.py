@@ -8,6 +8,7 @@ from sonantica_core.db.analysis import (
     TrackMetadata,
 )
 from sonantica_core.db.base import Base
+from sonantica_core.db.enrichment import AlbumMetadata, ArtistMetadata, EnrichmentRun
 from sonantica_core.db.library import (
     Album,
     AlbumArtist,
@@ -28,12 +29,15 @@ __all__ = [
     "Album",
     "AlbumAnnotation",
     "AlbumArtist",
+    "AlbumMetadata",
     "ApiKey",
     "AppPassword",
     "Artist",
     "ArtistAnnotation",
+    "ArtistMetadata",
     "Base",
     "Download",
+    "EnrichmentRun",
     "Genre",
     "PersonalMix",
     "PlaybackHistory",

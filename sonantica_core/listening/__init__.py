@@ -6,4 +6,5 @@
 * ``stats``      one user's tops, listening time, activity, discoveries, streaks; the admin view
 * ``favourites`` what a user loves, as the mixes read it
 * ``mixes``      "on repeat", "forgotten favourites" and "discover", regenerated daily
+* ``tasks``      the periodic task that remakes every listener's stale mixes
 """

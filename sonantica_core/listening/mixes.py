@@ -10,8 +10,9 @@
 
 Each mix is an ordinary playlist of the user (every client shows it) whose ``personal_mixes``
 row says how it was made (``method``) and why each track is in it (``reasons``). A mix older
-than :data:`STALE_AFTER` is remade when it is asked for; remaking replaces the playlist's tracks,
-and a user who deleted a mix's playlist gets a new one.
+than :data:`STALE_AFTER` is remade by the workers' periodic task
+(:mod:`sonantica_core.listening.tasks`) or when it is asked for, whichever comes first;
+remaking replaces the playlist's tracks, and a user who deleted a mix's playlist gets a new one.
 Only the user's own history is read: nothing of another user's plays goes into their mixes.
 """
 

@@ -49,6 +49,8 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sonantica_core.http.routes.events",
     "sonantica_core.http.routes.analysis",
     "sonantica_core.http.routes.stems",
+    "sonantica_core.http.routes.lyrics",
+    "sonantica_core.http.routes.metadata",
     "sonantica_core.http.routes.library",
     "sonantica_core.http.routes.search",
     "sonantica_core.http.routes.covers",

@@ -1,7 +1,8 @@
 """The worker process: receive tasks from Redis and run them with the core context.
 
 One task at a time per worker process (CPU-bound work gains nothing from more
-on one core), taken high priority first. A task is acknowledged only after it
+on one core), taken high priority first. Each worker also queues the periodic tasks
+that are due (:mod:`sonantica_core.tasks.periodic`; one worker per period wins). A task is acknowledged only after it
 ran, so killing a worker mid-task makes another worker run it again.
 """
 
@@ -20,6 +21,7 @@ from sonantica_core.context import open_context
 from sonantica_core.plugins import load_plugins
 from sonantica_core.settings import Settings
 from sonantica_core.tasks.broker import PriorityRedisBroker
+from sonantica_core.tasks.periodic import run_schedule
 from sonantica_core.tasks.registry import set_context
 
 log = logging.getLogger("sonantica.worker")
@@ -28,9 +30,12 @@ log = logging.getLogger("sonantica.worker")
 CORE_TASK_MODULES: tuple[str, ...] = (
     "sonantica_core.scanning.tasks",
     "sonantica_core.analysis.tasks",
+    "sonantica_core.lyrics.tasks",
+    "sonantica_core.metadata.tasks",
     "sonantica_core.analysis.duplicate_report",
     "sonantica_core.stems.jobs",
     "sonantica_core.stems.evict",
+    "sonantica_core.listening.tasks",
 )
 
 
@@ -69,12 +74,16 @@ async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> No
             propagate_exceptions=False,
         )
     )
+    schedule = asyncio.create_task(run_schedule(ctx.redis, stop))
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({receiver, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         receiver.cancel()
         stopper.cancel()
+        schedule.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await schedule
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await receiver
         await bumps_of(ctx).flush()  # announce the last analysis results before leaving

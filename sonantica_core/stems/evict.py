@@ -1,7 +1,8 @@
 """Deleting stems nobody uses: unused for ``STEMS_TTL_DAYS``, or past ``STEMS_MAX_BYTES``.
 
 Runs after every separation or mix (the quota) and as the periodic ``core:stems-evict`` task
-(the serving process sends it every :data:`EVICT_INTERVAL_SECONDS`). What it deletes:
+(queued every :data:`EVICT_INTERVAL_SECONDS` by one worker, :mod:`sonantica_core.tasks.periodic`).
+What it deletes:
 
 1. ready separations and mixes whose last use (a stream) is older than the TTL, and
    failed attempts older than the TTL;
@@ -30,7 +31,8 @@ from sonantica_core.db.stems import TrackStems
 from sonantica_core.stems import store
 from sonantica_core.stems.keys import RUN_LOCK, job_key
 from sonantica_core.stems.store import files_of
-from sonantica_core.tasks import Priority, current_context, send, task
+from sonantica_core.tasks import current_context
+from sonantica_core.tasks.periodic import periodic
 
 log = logging.getLogger("sonantica.stems")
 
@@ -117,22 +119,9 @@ async def _sweep(ctx: CoreContext, rows: list[TrackStems]) -> int:
     return removed
 
 
-@task("core:stems-evict", priority=Priority.LOW)
+@periodic("core:stems-evict", every=dt.timedelta(seconds=EVICT_INTERVAL_SECONDS))
 async def evict_stems() -> dict[str, int]:
-    """The periodic eviction (see the module)."""
+    """The periodic eviction (see the module), queued by one worker per period."""
     report = await evict(current_context())
     return {"expired": report.expired, "over_quota": report.over_quota, "orphans": report.orphans,
             "bytes_freed": report.bytes_freed}
-
-
-async def evict_periodically(stop: asyncio.Event, interval: float = EVICT_INTERVAL_SECONDS) -> None:
-    """Send ``core:stems-evict`` now and every ``interval`` seconds until ``stop`` is set."""
-    while not stop.is_set():
-        try:
-            await send(evict_stems)
-        except Exception as exc:  # Redis away: the next round tries again
-            log.warning("could not queue the stems eviction: %s", exc)
-        try:
-            await asyncio.wait_for(stop.wait(), interval)
-        except TimeoutError:
-            continue

@@ -26,6 +26,8 @@ BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_key",
     "sonantica_loudness",
     "sonantica_lrclib",
+    "sonantica_lyrics",
+    "sonantica_musicbrainz",
     "sonantica_scanner",
     "sonantica_scrobble",
     "sonantica_subsonic",

@@ -11,17 +11,16 @@ afterwards.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import subprocess
 import sys
-import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from third_party_dist import installed
 
 from sonantica_core.context import open_context
 from sonantica_core.server.web import build_app_for_context
@@ -98,53 +97,15 @@ def downgrade() -> None:
     op.drop_table("{name}_notes")
 '''
 
-PYPROJECT = '''
-[build-system]
-requires = ["setuptools>=64", "wheel"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "{dist}"
-version = "0.3.0"
-dependencies = ["sonantica-core"]
-
-[project.entry-points."sonantica.plugins"]
-{name} = "{module}.plugin:plugin"
-
-[tool.setuptools.packages.find]
-include = ["{module}*"]
-'''
-
-
-def write_distribution(root: Path, name: str) -> tuple[Path, str, str]:
-    module, dist = f"sonantica_{name}", f"sonantica-{name.replace('_', '-')}"
-    package = root / module
-    (package / "migrations").mkdir(parents=True)
-    (root / "pyproject.toml").write_text(textwrap.dedent(PYPROJECT.format(name=name, module=module, dist=dist)))
-    (package / "__init__.py").write_text("")
-    (package / "plugin.py").write_text(PLUGIN_SOURCE.format(name=name, module=module))
-    (package / "migrations" / "__init__.py").write_text("")
-    (package / "migrations" / f"{name}_0001.py").write_text(MIGRATION_SOURCE.format(name=name))
-    return root, module, dist
-
-
-def pip(*args: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 @pytest.fixture
 def installed_probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     name = f"probe_{uuid.uuid4().hex[:8]}"
-    source, module, dist = write_distribution(tmp_path_factory.mktemp("dist"), name)
-    pip("install", "--quiet", "--no-deps", "--no-build-isolation", str(source))
-    try:
+    module = f"sonantica_{name}"
+    with installed(
+        tmp_path_factory.mktemp("dist"), name, PLUGIN_SOURCE.format(name=name, module=module),
+        {f"{name}_0001.py": MIGRATION_SOURCE.format(name=name)},
+    ):
         yield name
-    finally:
-        pip("uninstall", "--quiet", "--yes", dist)
-        for loaded in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
-            del sys.modules[loaded]
-        importlib.invalidate_caches()
 
 
 @pytest.fixture

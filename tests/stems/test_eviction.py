@@ -114,3 +114,10 @@ def _with_quota(settings: Any, quota: int) -> Any:
     import dataclasses
 
     return dataclasses.replace(settings, stems_max_bytes=quota)
+
+
+def test_eviction_is_a_periodic_task() -> None:
+    from sonantica_core.tasks.periodic import periodic_jobs
+
+    [job] = [job for job in periodic_jobs() if job.name == "core:stems-evict"]
+    assert job.every == DAY / 24
