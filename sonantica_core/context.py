@@ -55,7 +55,6 @@ class DerivedStorage:
         covers/<size>/<hh>/<hash>.<fmt>        resized covers (webp or jpeg)
         waveforms/<hh>/<track id>.json         audiowaveform peaks
         analysis/<analyzer>/<hh>/<track id>/   other analyzer artifacts
-        stems/<hh>/<track id>/<stem>.flac      separated stems
         transcodes/<hh>/<key>.<ext>            cached transcodes
         plugins/<plugin>/                      a plugin's own files
 
@@ -154,6 +153,8 @@ class ProcessServices:
     analysis_requested: set[int] = field(default_factory=set)
     #: Running transcodes and their cache (``sonantica_core.transcode.get_transcoder``).
     transcoder: Transcoder | None = None
+    #: When this process last recorded a stream of a separation (``sonantica_core.http.routes.stems``).
+    stems_touched: dict[tuple[int, str, str], float] = field(default_factory=dict)
     #: Polite clients of outside services, by (service, base URL) (``CoreContext.outside_client``).
     outside_clients: dict[tuple[str, str], OutsideClient] = field(default_factory=dict)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -454,21 +455,65 @@ class LyricsProvider(abc.ABC):
         """Return lyrics, or None if this provider has none."""
 
 
-@dataclass(frozen=True, slots=True)
-class Stem:
-    name: str  # "vocals", "drums", "bass", "other", ...
-    path: Path
+class StemQuality(enum.StrEnum):
+    """How good a separator's stems are, so clients can say so.
+
+    * ``neural``: a trained source-separation model (Demucs and the like): stems fit for
+      studio use, remixing and karaoke.
+    * ``dsp``: signal processing without a model (harmonic/percussive and repeating-pattern
+      splits): quick and rough, good for practice and sing-along, audible bleed.
+    """
+
+    NEURAL = "neural"
+    DSP = "dsp"
 
 
 class StemSeparator(abc.ABC):
-    """Splits a track into stems on request. Runs in a worker."""
+    """Splits audio into stems, on request, in a worker.
+
+    What a separator declares:
+
+    * ``name`` (unique among separators) and ``version`` (raising it makes stems made
+      by an older version count as outdated: they are made again when asked for);
+    * ``stems``: the names of the stems it gives (``"vocals"``, ``"drums"``, ``"bass"``,
+      ``"other"``, ``"accompaniment"``, ``"harmonic"``, ``"percussive"`` ...), in order;
+    * ``sample_rate`` and ``channels``: the form of the audio it wants (the core
+      decodes the track once and converts it: resampled, down- or up-mixed);
+    * ``needs_gpu``: it is impractically slow without one (a worker without one still runs it);
+    * ``quality``: a :class:`StemQuality` shown to clients;
+    * ``chunk_seconds`` and ``overlap_seconds``: how it is fed.
+
+    How it is fed: the core streams the track through the decode pipeline and calls
+    :meth:`separate` with bounded chunks of ``chunk_seconds`` (the last one shorter),
+    each beginning ``overlap_seconds`` before the previous one ended. The outputs of
+    two neighbouring chunks are cross-faded over the overlap, so a separator that
+    behaves differently at a chunk's edges leaves no seam; memory stays bounded
+    whatever the length of the track. The core writes each stem as a FLAC file and
+    never holds more than one chunk (plus one overlap) per stem.
+
+    What it returns: for every name in ``stems``, a ``float32`` array of the chunk's
+    shape ``(frames, channels)``. A separator may keep no state between chunks (chunks
+    of different tracks may follow each other on one object).
+    """
 
     name: str = ""
+    version: int = 1
     stems: tuple[str, ...] = ("vocals", "drums", "bass", "other")
+    sample_rate: int = 44100
+    channels: int = 2
+    needs_gpu: bool = False
+    quality: StemQuality = StemQuality.DSP
+    chunk_seconds: float = 30.0
+    overlap_seconds: float = 1.0
+
+    def load(self) -> None:
+        """Get ready before the first chunk (load weights, pick a device); called once per
+        separation, in the worker. Raise with a message that says what is missing."""
+        return None
 
     @abc.abstractmethod
-    def separate(self, track: TrackRef, source: Path, out_dir: Path) -> Sequence[Stem]:
-        """Write one file per stem under ``out_dir`` and return them."""
+    def separate(self, chunk: np.ndarray) -> Mapping[str, np.ndarray]:
+        """Split one ``(frames, channels)`` float32 chunk: ``{stem: array of the same shape}``."""
 
 
 @dataclass(frozen=True, slots=True)

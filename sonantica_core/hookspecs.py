@@ -129,8 +129,17 @@ def register_stem_separators(ctx: CoreContext) -> Sequence[StemSeparator]:
 
     Receives the process's core context. Returns a list (empty: none).
     Every plugin's result is kept; a request names the separator to use, or the
-    first one in plugin order is used.
-    Called once per process. Runs in: worker (separation is requested, then queued).
+    first one in plugin order is used. A separator that cannot run here (no model
+    weights, a missing library) is better left out of the list, with the reason
+    raised from the plugin's ``validate_environment`` or ``startup``, so its status says why.
+
+    The core does the rest (``sonantica_core.stems``): it decodes the track once,
+    converts it to the separator's ``sample_rate`` and ``channels``, calls
+    ``separate(chunk)`` with chunks of ``chunk_seconds`` overlapping by
+    ``overlap_seconds``, cross-fades neighbouring outputs, and writes one FLAC file
+    per stem under ``DATA_DIR/stems`` (never in a media folder).
+    Called once per process. Runs in: worker (separation is requested, then queued);
+    the web process reads the declarations (names, stems, quality) to answer listings.
 
     .. versionadded:: 1.0
     """

@@ -355,6 +355,20 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _parse_count(0, 10_000_000),
     ),
     SettingSpec(
+        "stems_ttl_days",
+        "STEMS_TTL_DAYS",
+        "Stems not streamed for this many days are deleted (the original is never touched).",
+        "30",
+        _parse_count(1, 36_500),
+    ),
+    SettingSpec(
+        "stems_max_bytes",
+        "STEMS_MAX_BYTES",
+        "Size cap of all stems and mixes under DATA_DIR/stems; past it the least recently used go first.",
+        "21474836480",
+        _parse_count(0, 2**62),
+    ),
+    SettingSpec(
         "contact",
         "CONTACT",
         "How outside services (MusicBrainz, LRCLIB) can reach this server's admin: an e-mail address or URL, "
@@ -421,6 +435,8 @@ class Settings:
     transcode_max_concurrent: int = 8
     transcode_max_per_user: int = 3
     transcode_cache_mb: int = 2048
+    stems_ttl_days: int = 30
+    stems_max_bytes: int = 21474836480
     contact: str = ""
     lyrics_order: tuple[str, ...] = ("embedded", "sidecar", "lrclib")
     metadata_overwrite_tags: bool = False

@@ -21,6 +21,7 @@ from sonantica_core.db.library import (
     TrackGenre,
 )
 from sonantica_core.db.playback import Download, PersonalMix, PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.stems import TrackStems
 from sonantica_core.db.userdata import AlbumAnnotation, ArtistAnnotation, SmartPlaylist, TrackAnnotation
 from sonantica_core.db.users import ApiKey, AppPassword, RefreshToken, User
 
@@ -55,5 +56,6 @@ __all__ = [
     "TrackFingerprint",
     "TrackGenre",
     "TrackMetadata",
+    "TrackStems",
     "User",
 ]

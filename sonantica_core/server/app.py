@@ -48,6 +48,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sonantica_core.http.routes.scans",
     "sonantica_core.http.routes.events",
     "sonantica_core.http.routes.analysis",
+    "sonantica_core.http.routes.stems",
     "sonantica_core.http.routes.lyrics",
     "sonantica_core.http.routes.metadata",
     "sonantica_core.http.routes.library",

@@ -33,6 +33,8 @@ CORE_TASK_MODULES: tuple[str, ...] = (
     "sonantica_core.lyrics.tasks",
     "sonantica_core.metadata.tasks",
     "sonantica_core.analysis.duplicate_report",
+    "sonantica_core.stems.jobs",
+    "sonantica_core.stems.evict",
     "sonantica_core.listening.tasks",
 )
 

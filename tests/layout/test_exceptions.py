@@ -19,7 +19,9 @@ import sonantica_core
 from sonantica_core.errors import SonanticaError
 
 BUNDLED_PLUGIN_PACKAGES = (
+    "sonantica_demucs",
     "sonantica_descriptors",
+    "sonantica_dspstems",
     "sonantica_fingerprint",
     "sonantica_key",
     "sonantica_loudness",

@@ -41,6 +41,7 @@ LAYERS: tuple[str, ...] = (
     "metadata",
     "scanning",
     "transcode",
+    "stems",
     "http",
     "fastpath",
     "server",
