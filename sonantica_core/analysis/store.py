@@ -1,4 +1,4 @@
-"""Keeping what analyzers found: features, extras, artifacts, fingerprints, state.
+"""Keeping what analyzers found: features, extras, artifacts, fingerprints, embeddings, state.
 
 Each analyzer's outcome is recorded in ``track_analysis`` with its name and
 version (``done`` or ``failed`` with the error), so a new analyzer version
@@ -23,6 +23,7 @@ from sonantica_core.analysis.duplicates import fingerprint_terms
 from sonantica_core.context import CoreContext, DerivedStorage
 from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult, Analyzer
 from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackFingerprint, TrackMetadata
+from sonantica_core.db.embeddings import write_embedding
 from sonantica_core.db.library import Track
 
 log = logging.getLogger("sonantica.analysis")
@@ -98,6 +99,12 @@ async def store_results(
                     _store_artifacts(ctx.storage, track_id, name, result.artifacts)
                     if result.fingerprint is not None:
                         await _store_fingerprint(session, track_id, name, versions.get(name, 1), result)
+                    for embedding in result.embeddings:
+                        async with session.begin_nested():  # a bad vector fails its analyzer, not the others
+                            await write_embedding(
+                                session, track_id, name, embedding.model, embedding.vector,
+                                version=embedding.version, standardise=embedding.standardise,
+                            )
                     state = json.dumps(result.state, default=_json_default) if result.state else None
                     row.update(status="done", error=None, state=state)
                     outcome.done.append(name)

@@ -1,6 +1,7 @@
 """Every core table, imported in one place (for Alembic and for convenience)."""
 
 from sonantica_core.db.analysis import (
+    EmbeddingStats,
     TrackAnalysis,
     TrackAudioFeatures,
     TrackEmbedding,
@@ -33,6 +34,7 @@ __all__ = [
     "ArtistAnnotation",
     "Base",
     "Download",
+    "EmbeddingStats",
     "Genre",
     "PersonalMix",
     "PlaybackHistory",

@@ -26,6 +26,7 @@ BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_lrclib",
     "sonantica_scanner",
     "sonantica_scrobble",
+    "sonantica_similarity",
     "sonantica_subsonic",
     "sonantica_tempo",
     "sonantica_waveform",

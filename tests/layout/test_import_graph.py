@@ -35,6 +35,7 @@ LAYERS: tuple[str, ...] = (
     "media",
     "library",
     "listening",
+    "recommend",
     "analysis",
     "scanning",
     "transcode",
