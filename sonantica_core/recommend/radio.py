@@ -69,6 +69,9 @@ async def create(
         id=secrets.token_urlsafe(12), user_id=user_id, seed=seed, seeds=list(seeds)[:MAX_SEEDS], window=window,
         tempo=tempo, recent=list(seeds)[-window:], last=seeds[0] if seeds else None,
     )
+    if state.last is not None:  # the seed track plays first: the next one is by someone else
+        artist, album, _ = (await _details(ctx, [state.last])).get(state.last, ("", None, None))
+        state.artists, state.albums = [artist], [album if album is not None else -state.last]
     await save(ctx, state)
     return state
 
