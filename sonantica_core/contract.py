@@ -307,6 +307,27 @@ FEATURE_COLUMNS: frozenset[str] = frozenset(
 TEXT_FEATURES: frozenset[str] = frozenset({"key", "mode", "camelot_key"})
 
 
+@dataclass(frozen=True, slots=True)
+class Embedding:
+    """A vector describing how a track sounds, made by one model (stored in ``track_embeddings``).
+
+    ``model`` names the vector space (tracks are only compared within one model);
+    ``version`` is the model's version, stored beside it. ``vector`` is float32, one
+    dimension for every track of the model. ``standardise`` True asks the core to
+    standardise each dimension over the library (z-scores from the library's mean and
+    spread, kept per model) before comparing, for hand-made descriptors whose dimensions
+    have different units; the raw vector is kept too, so the core can restandardise
+    as the library grows. Learned embeddings leave it False.
+
+    .. versionadded:: 1.2
+    """
+
+    model: str
+    vector: np.ndarray
+    version: str = "1"
+    standardise: bool = False
+
+
 @dataclass(slots=True)
 class AnalysisResult:
     """What an analyzer found for one track.
@@ -324,6 +345,8 @@ class AnalysisResult:
     * ``fingerprint``: an acoustic fingerprint, for duplicate detection.
     * ``state``: opaque JSON-able values the analyzer wants back in
       :meth:`Analyzer.finish_album` (for example loudness blocks).
+    * ``embeddings``: vectors of how the track sounds, one per model
+      (:class:`Embedding`, since 1.2).
     """
 
     features: dict[str, float | str | None] = field(default_factory=dict)
@@ -333,6 +356,7 @@ class AnalysisResult:
     fingerprint: Sequence[int] | None = None
     state: dict[str, Any] = field(default_factory=dict)
     track_id: int | None = None
+    embeddings: Sequence[Embedding] = ()
 
 
 # --------------------------------------------------------------------------
@@ -516,27 +540,67 @@ class StemSeparator(abc.ABC):
         """Split one ``(frames, channels)`` float32 chunk: ``{stem: array of the same shape}``."""
 
 
+#: What a :class:`RecommendationSeed` asks for (``purpose``), since 1.2:
+#:
+#: * ``"similar"``: tracks like the seed tracks (a track, an album's, a set's);
+#: * ``"radio"``: the next tracks of a radio: near ``track_ids`` (the seed and the last
+#:   played), away from ``avoid_ids`` (skipped), none of ``exclude_ids`` (recently played);
+#: * ``"alchemy"``: like ``track_ids`` but not like ``avoid_ids``, ``options["temperature"]``;
+#: * ``"harmonic"``: tracks a DJ can mix into ``track_id`` (compatible key and tempo);
+#: * ``"together"``: tracks this user plays in the same sessions as ``track_id``;
+#: * ``"path"``: ``options["steps"]`` tracks from ``track_id`` to ``options["to"]``, in order.
+RECOMMENDATION_PURPOSES: tuple[str, ...] = ("similar", "radio", "alchemy", "harmonic", "together", "path")
+
+
 @dataclass(frozen=True, slots=True)
 class RecommendationSeed:
-    """What to recommend for: a track, a user's taste, or a mood."""
+    """What to recommend for: tracks, a user's taste, or a mood, and for what purpose.
+
+    ``track_id`` and ``track_ids`` are the seed tracks (both may be given);
+    ``model`` the embedding model to compare in (None: the ``SIMILARITY_MODEL`` setting).
+    A recommender returns nothing for a purpose it does not serve.
+    """
 
     user_id: int
     track_id: int | None = None
     mood: str | None = None
     limit: int = 50
+    purpose: str = "similar"
+    track_ids: tuple[int, ...] = ()
+    avoid_ids: tuple[int, ...] = ()
+    exclude_ids: tuple[int, ...] = ()
+    model: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def seeds(self) -> tuple[int, ...]:
+        """Every seed track, ``track_id`` first, without repeats."""
+        first = (self.track_id,) if self.track_id is not None else ()
+        return tuple(dict.fromkeys(first + tuple(self.track_ids)))
 
 
 @dataclass(frozen=True, slots=True)
 class ScoredTrack:
+    """A recommended track. ``score`` is from 0 to 1; for sound similarity 1.0 is the
+    same recording (``1 - cosine distance / 2``). ``reason`` says why, in a few words
+    ("similar sound", "same key", "played together")."""
+
     track_id: int
     score: float
     reason: str | None = None
 
 
 class Recommender(abc.ABC):
-    """Proposes scored tracks for a seed. Called by the core on the request path."""
+    """Proposes scored tracks for a seed. Called by the core on the request path.
+
+    The core asks every recommender and merges their answers with the weights of the
+    ``RECOMMEND_WEIGHTS`` setting (by ``name``; 1.0 unless set): scores add up, and each
+    recommender's reason is kept. ``purposes`` lists what the recommender answers; the
+    core asks it only for those.
+    """
 
     name: str = ""
+    purposes: tuple[str, ...] = ("similar",)
 
     @abc.abstractmethod
     async def recommend(self, seed: RecommendationSeed, context: Any) -> Sequence[ScoredTrack]:

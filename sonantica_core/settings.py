@@ -221,6 +221,26 @@ def _parse_user_caps(raw: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(found)
 
 
+_WEIGHT = re.compile(r"^([A-Za-z0-9_.-]{1,100})=([0-9]+(?:\.[0-9]+)?)$")
+
+
+def _parse_weights(raw: str) -> tuple[tuple[str, float], ...]:
+    """``NAME=WEIGHT`` items (recommender names, weights ≥ 0) → (name, weight) pairs."""
+    found = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        match = _WEIGHT.match(item)
+        if match is None:
+            raise ValueError(f"each weight is NAME=NUMBER (0 or more), got {item!r}")
+        found.append((match.group(1), float(match.group(2))))
+    return tuple(found)
+
+
+def _parse_model_name(raw: str) -> str:
+    if not re.match(r"^[A-Za-z0-9_.:/@+-]{1,100}$", raw):
+        raise ValueError(f"an embedding model name is 1–100 letters, digits or _.:/@+-, got {raw!r}")
+    return raw
+
+
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("host", "HOST", "Address the web server listens on.", "127.0.0.1"),
     SettingSpec("port", "PORT", "Port the web server listens on.", "8080", _parse_port),
@@ -392,6 +412,22 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _parse_bool,
     ),
     SettingSpec(
+        "similarity_model",
+        "SIMILARITY_MODEL",
+        "The embedding model that sound similarity (similar tracks, radio, sonic paths, sounds_like rules) "
+        "compares in.",
+        "sonic-descriptor",
+        _parse_model_name,
+    ),
+    SettingSpec(
+        "recommend_weights",
+        "RECOMMEND_WEIGHTS",
+        "Weights of recommenders when their answers are merged: NAME=WEIGHT, comma-separated (1.0 unless named; "
+        "0 switches one off).",
+        "sounds-like=1.0,listened-together=0.5,harmonic=0.5",
+        _parse_weights,
+    ),
+    SettingSpec(
         "task_redelivery_seconds",
         "TASK_REDELIVERY_SECONDS",
         "Seconds after which a task held by a dead worker is given to another.",
@@ -440,6 +476,8 @@ class Settings:
     contact: str = ""
     lyrics_order: tuple[str, ...] = ("embedded", "sidecar", "lrclib")
     metadata_overwrite_tags: bool = False
+    similarity_model: str = "sonic-descriptor"
+    recommend_weights: tuple[tuple[str, float], ...] = ()
     #: The ``[plugins.NAME]`` tables and ``enabled`` list of plugins.toml, raw.
     plugins_config: Mapping[str, Any] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""Keeping what analyzers found: features, extras, artifacts, fingerprints, state.
+"""Keeping what analyzers found: features, extras, artifacts, fingerprints, embeddings, state.
 
 Each analyzer's outcome is recorded in ``track_analysis`` with its name and
 version (``done`` or ``failed`` with the error), so a new analyzer version
@@ -23,6 +23,7 @@ from sonantica_core.analysis.duplicates import fingerprint_terms
 from sonantica_core.context import CoreContext, DerivedStorage
 from sonantica_core.contract import FEATURE_COLUMNS, TEXT_FEATURES, AnalysisResult, Analyzer
 from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackFingerprint, TrackMetadata
+from sonantica_core.db.embeddings import write_embedding
 from sonantica_core.db.library import Track
 from sonantica_core.errors import SonanticaError
 
@@ -148,6 +149,11 @@ async def _store_result(
     version = analyzer.version if analyzer is not None else 1
     if result.fingerprint is not None:
         await _store_fingerprint(session, track_id, name, version, result)
+    for embedding in result.embeddings:
+        await write_embedding(
+            session, track_id, name, embedding.model, embedding.vector,
+            version=embedding.version, standardise=embedding.standardise,
+        )
     if analyzer is not None:
         await analyzer.save(session, track_id, result)
     return clean

@@ -82,6 +82,23 @@ class TrackEmbedding(Base):
     dimension: Mapped[int] = mapped_column(Integer, nullable=False)
     vector: Mapped[list[float]] = mapped_column(Vector(), nullable=False)
     created_at: Mapped[dt.datetime] = utcnow_column()
+    #: The version of the model that made the vector (migration 0013).
+    model_version: Mapped[str] = mapped_column(String(50), nullable=False, server_default="1")
+    #: For models standardised over the library: the vector as made; ``vector`` holds its z-scores.
+    raw_vector: Mapped[list[float] | None] = mapped_column(Vector())
+
+
+class EmbeddingStats(Base):
+    """Per model: the library mean and spread the stored z-scores were computed with."""
+
+    __tablename__ = "embedding_stats"
+
+    model: Mapped[str] = mapped_column(String(100), primary_key=True)
+    dimension: Mapped[int] = mapped_column(Integer, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    mean: Mapped[list[float]] = mapped_column(Vector(), nullable=False)
+    std: Mapped[list[float]] = mapped_column(Vector(), nullable=False)
+    updated_at: Mapped[dt.datetime] = utcnow_column()
 
 
 class TrackMetadata(Base):

@@ -1,6 +1,7 @@
 """Every core table, imported in one place (for Alembic and for convenience)."""
 
 from sonantica_core.db.analysis import (
+    EmbeddingStats,
     TrackAnalysis,
     TrackAudioFeatures,
     TrackEmbedding,
@@ -37,6 +38,7 @@ __all__ = [
     "ArtistMetadata",
     "Base",
     "Download",
+    "EmbeddingStats",
     "EnrichmentRun",
     "Genre",
     "PersonalMix",

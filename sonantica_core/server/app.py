@@ -45,6 +45,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "sonantica_core.http.routes.plays",
     "sonantica_core.http.routes.stats",
     "sonantica_core.http.routes.mixes",
+    "sonantica_core.http.routes.recommend",
     "sonantica_core.http.routes.scans",
     "sonantica_core.http.routes.events",
     "sonantica_core.http.routes.analysis",

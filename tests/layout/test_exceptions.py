@@ -30,6 +30,7 @@ BUNDLED_PLUGIN_PACKAGES = (
     "sonantica_musicbrainz",
     "sonantica_scanner",
     "sonantica_scrobble",
+    "sonantica_similarity",
     "sonantica_subsonic",
     "sonantica_tempo",
     "sonantica_waveform",

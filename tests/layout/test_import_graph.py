@@ -36,6 +36,7 @@ LAYERS: tuple[str, ...] = (
     "media",
     "library",
     "listening",
+    "recommend",
     "analysis",
     "lyrics",
     "metadata",
