@@ -178,15 +178,19 @@ def _date(column: Any, op: str, value: Any, *, never_counts: bool) -> Any:
 
 def _similar(value: dict[str, Any], default_model: str | None) -> Any:
     """Tracks whose embedding is within the threshold of the seed's (cosine similarity,
-    1 - distance; the seed itself included), for the rule's model or the default one —
-    else the model of the seed's newest embedding."""
+    1 - distance; the seed itself included), for the rule's model; without one, the default
+    model (``SIMILARITY_MODEL``) when the seed has a vector of it, else the model of the
+    seed's newest embedding."""
     e = TrackEmbedding.__table__.alias("candidate")
     s = TrackEmbedding.__table__.alias("seed")
-    model = value.get("model") or default_model
+    model = value.get("model")
     seed_filter = [s.c.track_id == value["track"], s.c.embedding_type == "audio"]
     if model is not None:
         seed_filter.append(s.c.model == model)
-    seed = select(s.c.model, s.c.vector).where(*seed_filter).order_by(s.c.created_at.desc()).limit(1).subquery("s")
+    preference = [s.c.created_at.desc()]
+    if model is None and default_model is not None:
+        preference.insert(0, (s.c.model == default_model).desc())
+    seed = select(s.c.model, s.c.vector).where(*seed_filter).order_by(*preference).limit(1).subquery("s")
     near = (
         select(e.c.track_id)
         .select_from(e.join(seed, and_(e.c.model == seed.c.model, e.c.embedding_type == "audio")))
