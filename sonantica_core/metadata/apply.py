@@ -9,7 +9,7 @@ from sqlalchemy import exists, select, update
 
 from sonantica_core.contract import MetadataValue
 from sonantica_core.db.analysis import TrackMetadata
-from sonantica_core.db.library import Album, Track
+from sonantica_core.db.library import Album, Artist, Track
 
 #: Keys a provider may fill in the library: (entity, key) → the column.
 ALBUM_COLUMNS = {
@@ -20,6 +20,7 @@ ALBUM_COLUMNS = {
     "cover_hash": Album.cover_hash,
 }
 TRACK_COLUMNS = {"label": Track.label, "isrc": Track.isrc, "musicbrainz_recording_id": Track.musicbrainz_recording_id}
+ARTIST_COLUMNS = {"sort_name": Artist.sort_name, "musicbrainz_artist_id": Artist.musicbrainz_id}
 
 
 def _year(date: str) -> int | None:
@@ -36,6 +37,8 @@ async def apply_values(session: Any, values: Sequence[MetadataValue], overwrite:
             column, table_id = ALBUM_COLUMNS[value.key], Album.id
         elif value.entity == "track" and value.key in TRACK_COLUMNS:
             column, table_id = TRACK_COLUMNS[value.key], Track.id
+        elif value.entity == "artist" and value.key in ARTIST_COLUMNS:
+            column, table_id = ARTIST_COLUMNS[value.key], Artist.id
         else:
             continue
         statement = update(column.class_).where(table_id == value.entity_id)

@@ -8,9 +8,9 @@ from typing import Any
 
 from mb_fake import FakeMusicBrainz, png, release
 from sonantica_musicbrainz.plugin import MusicBrainzPlugin
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
-from sonantica_core.db.library import Album, Track
+from sonantica_core.db.library import Album, Artist, Track
 from sonantica_core.metadata import enrich_album
 from sonantica_core.metadata.tasks import enrich_album_task
 from sonantica_core.testing.fakeservice import FakeAnswer
@@ -57,16 +57,24 @@ async def test_an_album_with_its_mbid_gets_date_label_and_cover(plugin_app: Any,
     musicbrainz.covers["r1"] = png(300, 300)
     async with plugin_app(MusicBrainzPlugin(), config=_config(musicbrainz), CONTACT="admin@example.org") as core:
         album_id, (first, _) = await _album(core, mbid="r1")
+        async with core.ctx.session() as session:
+            artist_id = (await session.execute(
+                insert(Artist).values(key="name:band", name="Band", name_folded="band").returning(Artist.id)
+            )).scalar_one()
+            await session.execute(update(Album).where(Album.id == album_id).values(album_artist_id=artist_id))
         outcomes = await core.run_task(enrich_album_task, album_id)
         album, body = await _state(core, album_id, first)
         cover = await core.client.get(f"/api/covers/{album_id}")
         async with core.ctx.session() as session:
             labels = set((await session.execute(select(Track.label).where(Track.album_id == album_id))).scalars())
+            artist = await session.get(Artist, artist_id)
     assert outcomes == [{"provider": "musicbrainz", "status": "matched", "values": outcomes[0]["values"],
                          "error": None}]
     assert album.date == "1999-05-04" and album.year == 1999 and album.musicbrainz_release_group_id == "g-r1"
     assert album.cover_hash and cover.status_code == 200 and cover.headers["content-type"].startswith("image/")
     assert labels == {"Label One"}
+    assert (artist.sort_name, artist.musicbrainz_id) == ("Band, The", "a-r1")
+    assert {"key": "artist_type", "value": "Group", "source": "musicbrainz"} in body["artist"]
     album_values = {entry["key"]: entry["value"] for entry in body["album"]}
     assert album_values["country"] == "GB" and album_values["release_type"] == "Album"
     assert album_values["genres"] == "trip hop" and album_values["label"] == "Label One"
