@@ -350,6 +350,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "60",
         _parse_seconds,
     ),
+    SettingSpec(
+        "max_connections_per_address",
+        "MAX_CONNECTIONS_PER_ADDRESS",
+        "Open connections one client address may hold per web process (more get 429); 0: no limit. "
+        "TRUSTED_PROXIES are not limited.",
+        "128",
+        _parse_count(0, 1_000_000),
+    ),
 )
 
 SETTINGS_BY_ENV: Mapping[str, SettingSpec] = {spec.env: spec for spec in SETTINGS}
@@ -387,6 +395,7 @@ class Settings:
     transcode_max_concurrent: int = 8
     transcode_max_per_user: int = 3
     transcode_cache_mb: int = 2048
+    max_connections_per_address: int = 128
     #: The ``[plugins.NAME]`` tables and ``enabled`` list of plugins.toml, raw.
     plugins_config: Mapping[str, Any] = field(default_factory=dict)
 
