@@ -136,3 +136,51 @@ def test_all_takes_every_table_and_a_damaged_file_is_refused(
     damaged.write_bytes(gzip.compress(data[: len(data) // 2]))
     assert run_restore(settings, damaged, replace=True) == 1
     assert hashlib.sha256(backup.read_bytes()).hexdigest()  # the original is untouched
+
+
+async def test_a_backup_while_writes_go_on_is_one_instant(
+    populated: dict[str, Any], core: Any, database_url: str, sonantica_services: kit.TestServices, tmp_path: Path
+) -> None:
+    """Playlists written with their tracks in one transaction each, during the backup: the backup
+    holds each playlist with all its tracks or not at all (one snapshot, not table by table)."""
+    from sonantica_core.cli.backupfile import dump, load
+    from sonantica_core.db import migrate as schema
+    from sonantica_core.plugins.loader import all_lineages
+
+    stop = asyncio.Event()
+
+    async def writer() -> int:
+        written = 0
+        while not stop.is_set():
+            async with core.session() as session:
+                playlist = Playlist(user_id=populated["user"], name=f"p{written}")
+                session.add(playlist)
+                await session.flush()
+                for position in range(3):
+                    session.add(PlaylistTrack(playlist_id=playlist.id, position=position, track_id=populated["track"]))
+                await session.commit()
+            written += 1
+            await asyncio.sleep(0)
+        return written
+
+    writing = asyncio.create_task(writer())
+    await asyncio.sleep(0.2)
+    path = tmp_path / "live.sonantica"
+    await dump(database_url, path, everything=False, secret=None)
+    stop.set()
+    assert await writing > 0
+    name = f"sonantica_r_{uuid.uuid4().hex[:12]}"
+    await kit._admin_execute(sonantica_services.postgres_admin_url, f'CREATE DATABASE "{name}"')
+    fresh = kit._replace_database(sonantica_services.postgres_admin_url, name)
+    try:
+        await asyncio.to_thread(schema.upgrade, fresh, all_lineages(core.settings))
+        await load(fresh, *read(path), replace=False)
+        counts = await _fetch(
+            fresh,
+            "SELECT p.id, count(pt.position) AS n FROM playlists p "
+            "LEFT JOIN playlist_tracks pt ON pt.playlist_id = p.id WHERE p.name LIKE 'p%' GROUP BY p.id",
+        )
+        assert counts and {r["n"] for r in counts} == {3}
+    finally:
+        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        await kit._admin_execute(sonantica_services.postgres_admin_url, drop)
