@@ -69,24 +69,29 @@ class Tally:
         self.requests: Counter[str] = Counter()
         self.errors: list[str] = []
 
-    def record(self, kind: str, response: httpx.Response | None, ok: tuple[int, ...], error: str = "") -> None:
+    def record(
+        self, kind: str, response: httpx.Response | None, ok: tuple[int, ...], error: str = "", body: bytes = b""
+    ) -> None:
         with self.lock:
             self.requests[kind] += 1
             if response is None:
                 self.errors.append(f"{kind}: {error}")
+            elif response.status_code == 429 and kind == "transcode" and "retry-after" in response.headers:
+                self.requests["transcode refused (429, the per-user limit)"] += 1  # as designed, not an error
             elif response.status_code not in ok:
-                self.errors.append(f"{kind}: {response.status_code} {response.text[:200]}")
+                self.errors.append(f"{kind}: {response.status_code} {body[:200]!r}")
 
 
 def _get(client: httpx.Client, tally: Tally, kind: str, url: str, ok: tuple[int, ...], **kw: object) -> None:
+    first = b""
     try:
         with client.stream("GET", url, **kw) as response:  # type: ignore[arg-type]
-            for _ in response.iter_bytes(65536):
-                pass
+            for chunk in response.iter_bytes(65536):
+                first = first or chunk
     except httpx.HTTPError as exc:
         tally.record(kind, None, ok, f"{type(exc).__name__}: {exc}")
         return
-    tally.record(kind, response, ok)
+    tally.record(kind, response, ok, body=first)
 
 
 def player(
