@@ -434,6 +434,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "60",
         _parse_seconds,
     ),
+    SettingSpec(
+        "max_connections_per_address",
+        "MAX_CONNECTIONS_PER_ADDRESS",
+        "Open connections one client address may hold per web process (more get 429); 0: no limit. "
+        "TRUSTED_PROXIES are not limited.",
+        "128",
+        _parse_count(0, 1_000_000),
+    ),
 )
 
 SETTINGS_BY_ENV: Mapping[str, SettingSpec] = {spec.env: spec for spec in SETTINGS}
@@ -478,6 +486,7 @@ class Settings:
     metadata_overwrite_tags: bool = False
     similarity_model: str = "sonic-descriptor"
     recommend_weights: tuple[tuple[str, float], ...] = ()
+    max_connections_per_address: int = 128
     #: The ``[plugins.NAME]`` tables and ``enabled`` list of plugins.toml, raw.
     plugins_config: Mapping[str, Any] = field(default_factory=dict)
 

@@ -11,9 +11,10 @@ arriving meanwhile waited 1.4 s for its first byte.
 :class:`EagerServer` serves a listening socket the way the standard library's loop
 does: at each wake-up it accepts every connection waiting (up to the backlog) and
 hands each to the loop with ``connect_accepted_socket``, so transports are still the
-loop's own. :func:`accepting_eagerly` makes ``loop.create_server`` build one whenever
-it is given a ready socket without TLS (as Hypercorn does); anything else goes to the
-loop's own server.
+loop's own. There, too, connections per client address are counted and limited
+(:class:`~.limits.AddressLimiter`, ``MAX_CONNECTIONS_PER_ADDRESS``).
+:func:`accepting_eagerly` makes ``loop.create_server`` build one whenever it is given a
+ready socket without TLS (as Hypercorn does); anything else goes to the loop's own server.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import socket
 from asyncio.trsock import TransportSocket
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from sonantica_core.fastpath.limits import AddressLimiter
 
 log = logging.getLogger("sonantica.web")
 
@@ -51,8 +54,10 @@ class EagerServer(asyncio.AbstractServer):
         sock: socket.socket,
         protocol_factory: Callable[[], asyncio.BaseProtocol],
         backlog: int,
+        limiter: AddressLimiter | None = None,
     ) -> None:
         self._loop = loop
+        self._limiter = limiter
         self._sock: socket.socket | None = sock
         self._fd = sock.fileno()
         self._protocol_factory = protocol_factory
@@ -126,7 +131,7 @@ class EagerServer(asyncio.AbstractServer):
             return
         for _ in range(self._backlog):
             try:
-                conn, _ = sock.accept()
+                conn, address = sock.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
@@ -137,23 +142,34 @@ class EagerServer(asyncio.AbstractServer):
                 self._stop_accepting()
                 self._resume = self._loop.call_later(RESOURCE_PAUSE, self._resume_accepting)
                 return
-            self._connect(conn)
+            slot = None
+            if self._limiter is not None:
+                slot = self._limiter.admit(address)
+                if slot is None:
+                    self._limiter.refuse(conn)
+                    continue
+            self._connect(conn, slot)
 
     def _resume_accepting(self) -> None:
         self._resume = None
         self.start()
 
-    def _connect(self, conn: socket.socket) -> None:
+    def _connect(self, conn: socket.socket, slot: Any = None) -> None:
         conn.setblocking(False)
-        task = self._loop.create_task(self._attach(conn))
+        task = self._loop.create_task(self._attach(conn, slot))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def _attach(self, conn: socket.socket) -> None:
-        """Give ``conn`` to the loop (which sets TCP_NODELAY, as for its own servers)."""
+    async def _attach(self, conn: socket.socket, slot: Any = None) -> None:
+        """Give ``conn`` to the loop (which sets TCP_NODELAY, as for its own servers); ``slot``,
+        the limiter's count of it, follows its transport."""
         try:
-            await self._loop.connect_accepted_socket(self._protocol_factory, sock=conn)  # type: ignore[arg-type]
+            transport, _ = await self._loop.connect_accepted_socket(self._protocol_factory, sock=conn)  # type: ignore[arg-type]
+            if slot is not None:
+                slot.transport = transport
         except BaseException as exc:  # the connection is lost, not the server (nor the loop's shutdown)
+            if slot is not None:
+                slot.done = True
             if not isinstance(exc, asyncio.CancelledError):
                 log.debug("an accepted connection could not be set up: %s", exc)
             conn.close()
@@ -182,9 +198,14 @@ def replaced_create_server(loop: asyncio.AbstractEventLoop, replacement: Callabl
 
 
 @contextlib.contextmanager
-def accepting_eagerly(loop: asyncio.AbstractEventLoop, on_serving: Callable[[], None] | None = None) -> Iterator[None]:
-    """Servers ``loop`` creates in this block on a given socket without TLS are :class:`EagerServer`\\ s;
-    ``on_serving`` is called as each server, of either kind, starts."""
+def accepting_eagerly(
+    loop: asyncio.AbstractEventLoop,
+    on_serving: Callable[[], None] | None = None,
+    limiter: AddressLimiter | None = None,
+) -> Iterator[None]:
+    """Servers ``loop`` creates in this block on a given socket without TLS are :class:`EagerServer`\\ s
+    (with ``limiter`` counting connections per address); ``on_serving`` is called as each server,
+    of either kind, starts."""
     create_server = loop.create_server
 
     async def create_eager_server(protocol_factory: Callable[[], Any], *args: Any, **kwargs: Any) -> Any:
@@ -195,7 +216,7 @@ def accepting_eagerly(loop: asyncio.AbstractEventLoop, on_serving: Callable[[], 
         if sock is None or not plain or sock.type != socket.SOCK_STREAM or not kwargs.get("start_serving", True):
             server = await create_server(protocol_factory, *args, **kwargs)
         else:
-            server = EagerServer(loop, sock, protocol_factory, kwargs.get("backlog", 100))
+            server = EagerServer(loop, sock, protocol_factory, kwargs.get("backlog", 100), limiter)
             server.start()
         if on_serving is not None:
             on_serving()

@@ -10,6 +10,11 @@ to the general server (Hypercorn and h11), which answers it, errors included,
 exactly as it answers every other request. So the fast path never has to decide
 what a malformed request deserves.
 
+An incomplete head is handed on as soon as it cannot become ours: a first byte other than
+the ``G`` or ``H`` of ``GET`` and ``HEAD`` (h11 refuses a head that starts with a space or
+a control byte before its end arrives), or a complete request line the fast path would
+not take.
+
 HTTP/1.0 is not ours either (h11 answers it as HTTP/1.1 and closes the connection after
 each response, ``keep-alive`` or not). And an incomplete head is :data:`NEED_MORE` only
 while it could still become ours: once it holds a line ended by a bare LF (which h11
@@ -32,6 +37,8 @@ _FIELD_LINE = re.compile(
     rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*"
     rb"((?:" + _VISIBLE + rb"(?:[ \t\x21-\x7e\x80-\xff]*" + _VISIBLE + rb")?)?)[ \t]*"
 )
+#: How a request line the fast path takes begins (``GET`` or ``HEAD``).
+_FIRST_BYTES: Final = frozenset(b"GH")
 _DISQUALIFYING: Final = frozenset((b"content-length", b"transfer-encoding", b"expect", b"upgrade"))
 
 
@@ -72,6 +79,11 @@ def read_head(buffer: bytes | bytearray) -> RequestHead | _Marker:
     if end < 0:
         if len(buffer) >= MAX_HEAD or buffer.count(b"\n") != buffer.count(b"\r\n"):
             return NOT_OURS  # too long, or a bare LF: h11 may see a whole head where we do not
+        if buffer and buffer[0] not in _FIRST_BYTES:
+            return NOT_OURS  # h11 refuses a head starting with a space or a control byte at once
+        first_line = buffer.find(b"\r\n")
+        if first_line >= 0 and _REQUEST_LINE.fullmatch(buffer, 0, first_line) is None:
+            return NOT_OURS  # a request line that is not ours: no use waiting for the rest
         return NEED_MORE
     lines = bytes(buffer[:end]).split(b"\r\n")
     request = _REQUEST_LINE.fullmatch(lines[0])

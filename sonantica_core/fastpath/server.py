@@ -33,6 +33,7 @@ from hypercorn.config import Config as HypercornConfig
 
 from sonantica_core.fastpath.accept import accepting_eagerly, replaced_create_server
 from sonantica_core.fastpath.connection import FastConnection
+from sonantica_core.fastpath.limits import AddressLimiter, limit_heads
 
 log = logging.getLogger("sonantica.web")
 
@@ -41,7 +42,7 @@ class FastDoor:
     """The fast path of one web process, in front of the ASGI ``app``."""
 
     def __init__(self, app: Any, *, keep_alive_timeout: float, max_requests: int, root_path: str = "") -> None:
-        self.app = app
+        self.app = limit_heads(app)
         self.keep_alive_timeout = keep_alive_timeout
         self.max_requests = max_requests
         self.root_path = root_path
@@ -126,10 +127,14 @@ async def serve_web(
     """Serve ``app`` with Hypercorn and the stream fast path in front, until ``shutdown_trigger`` returns.
 
     ``door`` defaults to one made from ``config``'s keep-alive settings (none with
-    ``FAST_PATH=false``: Hypercorn answers everything)."""
+    ``FAST_PATH=false``: Hypercorn answers everything). Either way the edge's limits
+    (:mod:`~.limits`) apply: header fields per request, connections per address."""
     from hypercorn.asyncio import serve as hypercorn_serve
 
-    if door is None and app.state.core.settings.fast_path:
+    settings = app.state.core.settings
+    limiter = AddressLimiter(settings.max_connections_per_address, settings.trusted_proxies)
+
+    if door is None and settings.fast_path:
         door = FastDoor(
             app,
             keep_alive_timeout=config.keep_alive_timeout,
@@ -143,13 +148,14 @@ async def serve_web(
         draining.append(asyncio.create_task(door.drain(config.graceful_timeout)))
 
     loop = asyncio.get_running_loop()
+    limited = limit_heads(app)
     if door is None:
-        with accepting_eagerly(loop, on_serving=settle_heap):
-            await hypercorn_serve(app, web_server_config(config), shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+        with accepting_eagerly(loop, on_serving=settle_heap, limiter=limiter):
+            await hypercorn_serve(limited, web_server_config(config), shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
         return
-    with accepting_eagerly(loop, on_serving=settle_heap), door.installed(loop):
+    with accepting_eagerly(loop, on_serving=settle_heap, limiter=limiter), door.installed(loop):
         try:
-            await hypercorn_serve(app, web_server_config(config), shutdown_trigger=trigger)  # type: ignore[arg-type]
+            await hypercorn_serve(limited, web_server_config(config), shutdown_trigger=trigger)  # type: ignore[arg-type]
         finally:
             if not draining:
                 draining.append(asyncio.create_task(door.drain(0)))

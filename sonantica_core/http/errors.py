@@ -78,11 +78,36 @@ async def http_exception_handler(request: Request, exc: Exception) -> Response:
 
 
 async def unhandled_exception_handler(request: Request, exc: Exception) -> Response:
+    from sonantica_core.db.availability import unavailable_response
+
+    unavailable = unavailable_response(exc)  # the database is restarting or unreachable: 503, not 500
+    if unavailable is not None:
+        return unavailable
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal error; the server log has the details")
 
 
+async def database_error_handler(request: Request, exc: Exception) -> Response:
+    """The database is unreachable: 503 (answered here, inside the app, so no traceback is logged);
+    any other error of these kinds goes on to :func:`unhandled_exception_handler`."""
+    from sonantica_core.db.availability import unavailable_response
+
+    unavailable = unavailable_response(exc)
+    if unavailable is None:
+        raise exc
+    return unavailable
+
+
+def _database_error_types() -> dict[type[BaseException], Any]:
+    import asyncpg
+    from sqlalchemy.exc import DBAPIError
+
+    kinds = (DBAPIError, asyncpg.exceptions.PostgresError, asyncpg.exceptions.InterfaceError, OSError)
+    return dict.fromkeys(kinds, database_error_handler)
+
+
 EXCEPTION_HANDLERS = {
     HTTPException: http_exception_handler,
+    **_database_error_types(),
     Exception: unhandled_exception_handler,
 }
