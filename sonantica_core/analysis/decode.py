@@ -4,6 +4,12 @@ Every format FFmpeg decodes is accepted (FLAC, MP3, Ogg Vorbis/Opus, M4A AAC/ALA
 WAV, AIFF, WavPack, APE, DSF, ...). Samples come out as ``float32`` arrays of shape
 ``(frames, channels)`` at the stream's native rate and channel layout; memory held
 is one block plus one decoded frame, whatever the length of the file.
+
+A file that decodes for part of its length (an interrupted download, a truncated
+transfer, a tail of zeros where the rest never arrived) yields what decodes: once
+audio has come out, an error from the demuxer or a run of corrupt packets ends the
+stream instead of failing it, and :attr:`AudioDecoder.partial` says why. A stream
+that ends well short of the length its container states is marked partial too.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ from .convert import frame_to_array
 from .errors import AudioDecodeError
 from .layouts import default_layout
 
-#: A file is refused after this many packets in a row fail to decode.
+#: A file is refused (or, after some audio, ended) after this many packets in a row fail to decode.
 MAX_CONSECUTIVE_BAD_PACKETS = 32
+#: A stream this much shorter than its stated duration (both bounds) is partial.
+SHORT_BY_SECONDS = 2.0
+SHORT_BY_SHARE = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,8 @@ class DecodeStats:
     bad_packets: int = 0
     #: Largest number of frames held at once while assembling blocks.
     max_buffered_frames: int = 0
+    #: Frames decoded before the stream broke off (``None`` when it did not).
+    frames_before_error: int | None = None
 
 
 class AudioDecoder:
@@ -58,6 +69,9 @@ class AudioDecoder:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.stats = DecodeStats()
+        #: Why the stream ended early (an error after some audio); see :attr:`partial`.
+        self.broken_off: str | None = None
+        self._decoded_any = False
         try:
             self._container = av.open(str(self.path), mode="r")
         except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
@@ -104,19 +118,55 @@ class AudioDecoder:
         return None
 
     def _decode_frames(self) -> Iterator[av.AudioFrame]:
-        """Decoded frames in order, skipping isolated corrupt packets."""
+        """Decoded frames in order, skipping isolated corrupt packets.
+
+        After the first decoded frame, an error of the demuxer or more than
+        ``MAX_CONSECUTIVE_BAD_PACKETS`` corrupt packets in a row end the stream
+        (recorded in :attr:`broken_off`); before it, they refuse the file.
+        """
         bad_in_a_row = 0
-        for packet in self._packets:
+        while True:
+            try:
+                packet = next(self._packets, None)
+            except (av.error.FFmpegError, OSError) as exc:
+                if self._break_off(f"cannot read further: {_describe(exc)}"):
+                    return
+                raise AudioDecodeError(self.path, f"cannot decode: {_describe(exc)}") from exc
+            if packet is None:
+                return
             try:
                 frames = packet.decode()
             except av.error.FFmpegError as exc:
                 self.stats.bad_packets += 1
                 bad_in_a_row += 1
                 if bad_in_a_row > MAX_CONSECUTIVE_BAD_PACKETS:
+                    if self._break_off(f"corrupt audio data: {_describe(exc)}"):
+                        return
                     raise AudioDecodeError(self.path, f"corrupt audio data: {_describe(exc)}") from exc
                 continue
             bad_in_a_row = 0
-            yield from frames
+            for frame in frames:
+                self._decoded_any = True
+                yield frame
+
+    def _break_off(self, reason: str) -> bool:
+        """Record that the stream ends here; False when nothing has decoded yet."""
+        if not self._decoded_any:
+            return False
+        self.broken_off = reason
+        self.stats.frames_before_error = self.stats.frames
+        return True
+
+    @property
+    def partial(self) -> str | None:
+        """Why only part of the file was decoded, once :meth:`blocks` is exhausted; None if all was."""
+        decoded = self.stats.frames / self.format.sample_rate
+        stated = self.format.duration
+        if self.broken_off is not None:
+            return f"decoded {decoded:.1f} s, then {self.broken_off}"
+        if stated is not None and stated - decoded > max(SHORT_BY_SECONDS, SHORT_BY_SHARE * stated):
+            return f"decoded {decoded:.1f} s of the {stated:.1f} s the file states"
+        return None
 
     def _same_format(self, frame: av.AudioFrame) -> bool:
         return (

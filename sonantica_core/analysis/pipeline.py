@@ -5,6 +5,10 @@
 analyzer's session. An analyzer that raises (in ``start``, ``feed`` or
 ``finish``) is recorded as its exception and the others go on; a file that
 cannot be decoded raises :class:`~sonantica_core.analysis.errors.AudioDecodeError`.
+
+A file that decodes for only part of its length is analysed over what decodes;
+every result then carries the extra ``partial`` saying how much decoded and why
+it stopped (also in :attr:`PipelineStats.partial`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from .derive import FormDeriver
 
 #: Default length of the blocks the file is decoded in.
 DEFAULT_BLOCK_SECONDS = 5.0
+#: Extra set on every result of a file that decoded only in part.
+PARTIAL_EXTRA = "partial"
 
 
 @dataclass(slots=True)
@@ -38,6 +44,8 @@ class PipelineStats:
     analyzer_seconds: dict[str, float] = field(default_factory=dict)
     #: Largest block handed to an analyzer, in frames.
     max_block_frames: int = 0
+    #: Set when only part of the file decoded: how much, and why it stopped.
+    partial: str | None = None
 
 
 @dataclass(slots=True)
@@ -148,6 +156,7 @@ def run_analyzers(
         tails = {item.need: deriver.flush(item.need) for item in running}
         stats.derive_seconds += time.process_time() - started
         feed_all(tails)
+        stats.partial = decoder.partial
 
     for item in running:
         started = time.process_time()
@@ -156,6 +165,8 @@ def run_analyzers(
             if not isinstance(result, AnalysisResult):
                 raise TypeError(f"finish() returned {type(result).__name__}, not AnalysisResult")
             result.track_id = track_id
+            if stats.partial is not None:
+                result.extras[PARTIAL_EXTRA] = stats.partial
             results[item.analyzer.name] = result
         except Exception as exc:
             results[item.analyzer.name] = _note(exc, item.analyzer.name, "finish")

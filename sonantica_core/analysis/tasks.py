@@ -49,6 +49,8 @@ async def analyze_track(track_id: int, force: bool = False) -> None:
             results = await asyncio.to_thread(run_analyzers, path, track_id, analyzers, stats=stats)
         except (AudioDecodeError, MediaPathError, OSError) as exc:
             results = {a.name: exc for a in analyzers}
+        if stats.partial is not None:
+            log.warning("track %d decoded only in part, analysed over what decoded: %s", track_id, stats.partial)
         outcome = await store_results(ctx, track_id, analyzers, results, stats.analyzer_seconds)
         album_updates = await finish_albums(ctx, track_id, analyzers)
         summary = {"track_id": track_id, "features": outcome.features, "done": outcome.done, "failed": outcome.failed}

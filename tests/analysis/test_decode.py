@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from analysis_helpers import Recorder
 
-from sonantica_core.analysis import AudioDecodeError, AudioDecoder, run_analyzers
+from sonantica_core.analysis import AudioDecodeError, AudioDecoder, PipelineStats, run_analyzers
 from sonantica_core.contract import AudioNeed
-from sonantica_core.testing.signals import ENCODINGS, write_audio
+from sonantica_core.testing.signals import ENCODINGS, song, write_audio
 
 RATE = 44100
 
@@ -138,3 +138,48 @@ def test_truncated_file_decodes_what_is_there(tmp_path: Path):
     native = Recorder("native", keep=False)
     run_analyzers(cut, 1, [native])
     assert 1.0 < native.frames / RATE < 3.0
+
+
+def _tail_lost(path: Path, keep: float, fill: bytes) -> Path:
+    """The file as an interrupted download leaves it: the first part, then ``fill`` to full size."""
+    data = path.read_bytes()
+    n = int(len(data) * keep)
+    out = path.with_name(f"lost-{fill[:1].hex() or 'cut'}{path.suffix}")
+    rest = len(data) - n
+    out.write_bytes(data[:n] + (fill * (rest // max(1, len(fill)) + 1))[:rest] if fill else data[:n])
+    return out
+
+
+@pytest.mark.parametrize(
+    ("encoding", "fill", "why"),
+    [
+        ("flac", b"", "of the 20.0 s the file states"),  # cut short: fewer frames than STREAMINFO says
+        ("mp3", b"", "of the 20.0 s the file states"),  # the LAME header states the length
+        ("ogg", b"\x00", "cannot read further"),  # zeros where the rest never arrived: the demuxer raises
+        ("ogg", bytes(range(256)), "cannot read further"),
+    ],
+)
+def test_partly_decodable_files_are_analysed_with_a_note(tmp_path: Path, encoding: str, fill: bytes, why: str):
+    x = song(120, 9, "minor_i_iv_V_i", 20.0, RATE)
+    whole = write_audio(tmp_path / "whole", np.stack([x, 0.8 * x], 1), RATE, encoding)
+    broken = _tail_lost(whole, 0.6, fill)
+    native = Recorder("native", keep=False)
+    stats = PipelineStats()
+    results = run_analyzers(broken, 1, [native], stats=stats)
+    assert 5.0 < native.frames / RATE < 14.0
+    assert stats.partial is not None and why in stats.partial and stats.partial.startswith("decoded ")
+    assert results["native"].extras["partial"] == stats.partial
+
+
+def test_whole_files_are_not_marked_partial(tmp_path: Path):
+    stats = PipelineStats()
+    path = write_audio(tmp_path / "whole", _tone(4.0), RATE, "ogg")
+    results = run_analyzers(path, 1, [Recorder("native", keep=False)], stats=stats)
+    assert stats.partial is None and "partial" not in results["native"].extras
+
+
+def test_zeros_before_any_audio_still_refuse_the_file(tmp_path: Path):
+    path = tmp_path / "nothing.ogg"
+    path.write_bytes(bytes(50_000))
+    with pytest.raises(AudioDecodeError):
+        run_analyzers(path, 1, [Recorder("r")])

@@ -6,6 +6,7 @@ import numpy as np
 
 from sonantica_core.contract import AnalysisResult, AnalysisSession, Analyzer, AudioInfo, AudioNeed
 
+from .chroma import chromagram
 from .detect import detect_key
 from .profiles import camelot, key_name
 from .spectrum import SpectrumAccumulator
@@ -26,7 +27,8 @@ class KeySession(AnalysisSession):
 
     def finish(self) -> AnalysisResult:
         spectra = self._spectra
-        estimate = detect_key(spectra.total, spectra.freqs, spectra.bass_frames(), spectra.freqs[spectra.bass_slice])
+        tuning = spectra.tuning()
+        estimate = detect_key(chromagram(spectra.tuned(tuning)))
         if estimate is None:
             return AnalysisResult(features={"key": None, "mode": None, "camelot_key": None, "key_confidence": None})
         name = key_name(estimate.tonic, estimate.mode)
@@ -40,7 +42,8 @@ class KeySession(AnalysisSession):
             extras={
                 "key_name": f"{name} {estimate.mode}",
                 "key_margin": f"{estimate.margin:.3f}",
-                "tuning_cents": f"{estimate.tuning_cents:.1f}",
+                "key_runner_up": f"{key_name(*estimate.runner_up)} {estimate.runner_up[1]}",
+                "tuning_cents": f"{100.0 * tuning:.1f}",
                 "chroma": " ".join(f"{v:.3f}" for v in estimate.chroma),
             },
         )
@@ -49,12 +52,11 @@ class KeySession(AnalysisSession):
 class KeyAnalyzer(Analyzer):
     """Key (``key``: tonic name, ``mode``: major/minor), ``camelot_key`` and ``key_confidence``.
 
-    Works on mono 11025 Hz audio. The bass line is followed over the first
-    ``max_seconds`` (30 minutes); the spectrum over the whole track.
+    Works on mono 11025 Hz audio: the first ``max_seconds`` (30 minutes) decide.
     """
 
     name = "key"
-    version = 1
+    version = 2  # 2: harmonic part, segment NNLS chroma, bass and several profiles
     needs = AudioNeed(sample_rate=ANALYSIS_RATE, mono=True)
 
     def __init__(self, *, max_seconds: float = 1800.0) -> None:

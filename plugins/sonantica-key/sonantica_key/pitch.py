@@ -23,7 +23,6 @@ HIGH_NOTE = 100  # E7
 RESOLUTION = 3  # bins per semitone
 PARTIALS = 8
 PARTIAL_DECAY = 0.7
-TREBLE_LOW_NOTE = 48  # C3
 
 
 def midi_to_hz(note: np.ndarray | float, tuning: float = 0.0) -> np.ndarray | float:
@@ -48,19 +47,6 @@ def estimate_tuning(spectrum: np.ndarray, freqs: np.ndarray) -> float:
     weights = s[i] ** 2
     angle = np.angle(np.sum(weights * np.exp(2j * np.pi * deviation)))
     return float(angle / (2 * np.pi))
-
-
-def semitone_spectrum(spectrum: np.ndarray, freqs: np.ndarray, tuning: float) -> np.ndarray:
-    """Peak magnitude in each third-of-a-semitone band from LOW_NOTE to HIGH_NOTE."""
-    pitches = np.arange(LOW_NOTE * RESOLUTION, HIGH_NOTE * RESOLUTION + 1) / RESOLUTION
-    centres = midi_to_hz(pitches, tuning)
-    half = 2.0 ** (0.5 / (12 * RESOLUTION))
-    lo = np.searchsorted(freqs, centres / half)
-    hi = np.searchsorted(freqs, centres * half)
-    out = np.interp(centres, freqs, spectrum)  # bands narrower than a bin
-    for k in np.flatnonzero(hi > lo):
-        out[k] = spectrum[lo[k] : hi[k]].max()
-    return out
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -90,20 +76,12 @@ def note_dictionary() -> np.ndarray:
     return dictionary
 
 
-def note_activations(spectrum: np.ndarray, freqs: np.ndarray, tuning: float) -> np.ndarray:
-    """Activation of each note LOW_NOTE..HIGH_NOTE explaining the spectrum."""
-    bands = standardise(semitone_spectrum(spectrum, freqs, tuning))
-    if not bands.any():
+def activations_of_bands(bands: np.ndarray) -> np.ndarray:
+    """Activation of each note explaining a third-of-a-semitone spectrum (LOW_NOTE..HIGH_NOTE)."""
+    standard = standardise(bands)
+    if not standard.any():
         return np.zeros(HIGH_NOTE - LOW_NOTE + 1)
-    activations, _ = nnls(note_dictionary(), bands, maxiter=2000)
+    activations, _ = nnls(note_dictionary(), standard, maxiter=2000)
     return activations
 
 
-def treble_chroma(activations: np.ndarray) -> np.ndarray:
-    """Pitch-class profile of the notes from C3 up."""
-    chroma = np.zeros(12)
-    for i, value in enumerate(activations):
-        note = LOW_NOTE + i
-        if note >= TREBLE_LOW_NOTE:
-            chroma[note % 12] += value
-    return chroma

@@ -17,6 +17,24 @@ MINOR_PROFILE = np.array(
      0.0497915, 0.13451001, 0.07458916, 0.05003023, 0.09187879, 0.05545106]
 )  # fmt: skip
 
+#: Krumhansl & Kessler (1982) probe-tone ratings.
+KRUMHANSL_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
+KRUMHANSL_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+#: Temperley (1999, "What's key for key?"), revised Krumhansl-Schmuckler profiles.
+TEMPERLEY_MAJOR = np.array([5.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 4.5, 2.0, 3.5, 1.5, 4.0])
+TEMPERLEY_MINOR = np.array([5.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 4.5, 3.5, 2.0, 1.5, 4.0])
+#: Albrecht & Shanahan (2013), from a corpus of common-practice music.
+ALBRECHT_MAJOR = np.array([0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081])
+ALBRECHT_MINOR = np.array([0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052])
+
+#: The published profiles compared (major, minor).
+PROFILES: dict[str, tuple[np.ndarray, np.ndarray]] = {
+    "krumhansl": (KRUMHANSL_MAJOR, KRUMHANSL_MINOR),
+    "temperley": (TEMPERLEY_MAJOR, TEMPERLEY_MINOR),
+    "edma": (MAJOR_PROFILE, MINOR_PROFILE),
+    "albrecht": (ALBRECHT_MAJOR, ALBRECHT_MINOR),
+}
+
 #: Spelling of tonics: flats for the usual flat major keys, sharps for C#, F#, G# minor.
 MAJOR_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 MINOR_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")

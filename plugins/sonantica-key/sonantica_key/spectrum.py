@@ -1,29 +1,35 @@
-"""Streaming long-window spectra for key detection.
+"""Streaming log-frequency spectrogram for key detection.
 
-Frames of about 0.74 s (8192 samples at 11025 Hz, 1.35 Hz per bin) every
-0.37 s. Each magnitude spectrum is *peak-whitened*: its local mean over nine
-bins is subtracted, which keeps the sharp peaks of sustained notes and drops
-the broad smear of drums. The whitened spectra are summed over the whole track
-(constant memory), and the bass region of each frame is kept (about 150 floats
-a frame, for at most ``max_seconds``) to follow the bass line over time.
+Frames of about 0.74 s (8192 samples at 11025 Hz, 1.35 Hz per bin) every 0.37 s.
+Each magnitude spectrum is
+
+* summed over the track (linear, for the tuning estimate), and
+* read on a fine pitch grid, five points a semitone from D#1 to F7 (band maximum
+  where a band spans bins, interpolation where it is narrower than a bin), and kept
+  as float32 for at most ``max_seconds`` (365 values a frame: 7 MB for 30 minutes).
+
+At the end the fine grid is shifted by the estimated tuning onto a third-of-a-semitone
+grid (:meth:`SpectrumAccumulator.tuned`), so the rest never meets detuned records.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.fft
-from scipy.ndimage import uniform_filter1d
 
 from sonantica_core.analysis.framing import Framer
 
+from .pitch import HIGH_NOTE, LOW_NOTE, RESOLUTION, estimate_tuning, midi_to_hz
+
 FRAME_SECONDS = 0.743
-BASS_LOW_HZ = 55.0
-BASS_HIGH_HZ = 270.0
-WHITENING_BINS = 9
+FINE = 5  # grid points a semitone
+#: The fine grid reaches a semitone beyond the notes, so a shift of up to ±0.5 stays inside it.
+FINE_LOW = LOW_NOTE - 1
+FINE_HIGH = HIGH_NOTE + 1
 
 
 class SpectrumAccumulator:
-    """Sums peak-whitened spectra of a mono stream and keeps per-frame bass spectra."""
+    """Sums spectra of a mono stream and keeps each frame on a fine pitch grid."""
 
     def __init__(self, rate: int, max_seconds: float = 1800.0) -> None:
         self.rate = rate
@@ -34,13 +40,19 @@ class SpectrumAccumulator:
         self._window = np.hanning(self.n_fft).astype(np.float32)
         self.total = np.zeros(len(self.freqs))
         self.frames = 0
-        self.bass_slice = slice(
-            int(np.searchsorted(self.freqs, BASS_LOW_HZ * 0.97)),
-            int(np.searchsorted(self.freqs, BASS_HIGH_HZ * 1.03)),
-        )
-        self._bass: list[np.ndarray] = []
-        self._max_bass_frames = int(max_seconds * rate / self.hop)
-        self._bass_frames = 0
+        self.frame_seconds = self.hop / rate
+        pitches = np.arange(FINE_LOW * FINE, FINE_HIGH * FINE + 1) / FINE
+        centres = midi_to_hz(pitches)
+        half = 2.0 ** (0.5 / (12 * FINE))
+        self._edges = np.searchsorted(self.freqs, centres / half)
+        hi = np.searchsorted(self.freqs, centres * half)
+        self._narrow = hi <= self._edges + 1
+        position = centres / (self.freqs[1] - self.freqs[0])
+        self._i0 = np.minimum(np.floor(position).astype(int), len(self.freqs) - 2)
+        self._frac = (position - self._i0).astype(np.float32)
+        self._kept: list[np.ndarray] = []
+        self._max_frames = int(max_seconds * rate / self.hop)
+        self._kept_frames = 0
 
     def feed(self, samples: np.ndarray) -> None:
         """Take the next mono samples."""
@@ -48,18 +60,29 @@ class SpectrumAccumulator:
         if len(frames) == 0:
             return
         magnitude = np.abs(scipy.fft.rfft(frames * self._window, axis=1, workers=1))
-        magnitude -= uniform_filter1d(magnitude, WHITENING_BINS, axis=1, mode="nearest")
-        np.maximum(magnitude, 0.0, out=magnitude)
         self.total += magnitude.sum(axis=0)
         self.frames += len(magnitude)
-        room = self._max_bass_frames - self._bass_frames
-        if room > 0:
-            kept = magnitude[:room, self.bass_slice].astype(np.float32)
-            self._bass.append(kept)
-            self._bass_frames += len(kept)
+        room = self._max_frames - self._kept_frames
+        if room <= 0:
+            return
+        magnitude = magnitude[:room]
+        banded = np.maximum.reduceat(magnitude, self._edges, axis=1)
+        between = magnitude[:, self._i0] * (1 - self._frac) + magnitude[:, self._i0 + 1] * self._frac
+        fine = np.where(self._narrow, between, banded).astype(np.float32)
+        self._kept.append(fine)
+        self._kept_frames += len(fine)
 
-    def bass_frames(self) -> np.ndarray:
-        """``(frames, bins)`` bass-region spectra, bins ``freqs[bass_slice]``."""
-        if not self._bass:
-            return np.zeros((0, self.bass_slice.stop - self.bass_slice.start), dtype=np.float32)
-        return np.concatenate(self._bass)
+    def tuning(self) -> float:
+        """The music's deviation from A4 = 440 Hz, in semitones."""
+        return estimate_tuning(self.total, self.freqs)
+
+    def tuned(self, tuning: float) -> np.ndarray:
+        """``(frames, bands)`` spectrogram on the third-of-a-semitone grid LOW_NOTE..HIGH_NOTE, tuned."""
+        bands = (HIGH_NOTE - LOW_NOTE) * RESOLUTION + 1
+        if not self._kept:
+            return np.zeros((0, bands), dtype=np.float32)
+        fine = np.concatenate(self._kept)
+        target = (LOW_NOTE + np.arange(bands) / RESOLUTION + tuning - FINE_LOW) * FINE
+        i0 = np.clip(np.floor(target).astype(int), 0, fine.shape[1] - 2)
+        frac = (target - i0).astype(np.float32)
+        return fine[:, i0] * (1 - frac) + fine[:, i0 + 1] * frac

@@ -63,7 +63,7 @@ class LoudnessAnalyzer(Analyzer):
     """
 
     name = "loudness"
-    version = 1
+    version = 2  # 2: files that decode in part are measured over what decodes
     needs = AudioNeed(sample_rate=None, mono=False)
 
     def __init__(self, *, dual_mono: bool = False) -> None:

@@ -110,3 +110,31 @@ def test_plugin_object_provides_the_analyzer():
     assert plugin.name == "loudness" and plugin.version
     (analyzer,) = plugin.register_analyzers()
     assert analyzer.name == "loudness" and analyzer.needs.sample_rate is None
+
+
+def _ffmpeg_integrated(path: Path) -> float:
+    """FFmpeg's ``ebur128`` integrated loudness of what it can decode of ``path``."""
+    import re
+    import subprocess
+
+    out = subprocess.run(["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
+                         capture_output=True, text=True, timeout=120).stderr  # fmt: skip
+    return float(re.findall(r"I:\s+(-?[\d.]+) LUFS", out)[-1])
+
+
+@pytest.mark.parametrize(("encoding", "fill"), [("flac", b""), ("mp3", b""), ("ogg", b"\x00")])
+def test_partly_decodable_file_is_measured_over_what_decodes(tmp_path: Path, encoding: str, fill: bytes):
+    import shutil
+
+    from sonantica_core.testing import music
+
+    if not music.available() or shutil.which("ffmpeg") is None:
+        pytest.skip("needs fluidsynth, the GM soundfont and ffmpeg")
+    piece = music.Arrangement(tonic=2, mode="minor", bpm=104, progression="min_harmonic", seconds=30, seed=7)
+    data = music.render(piece, encoding).read_bytes()
+    kept = int(len(data) * 0.6)
+    broken = tmp_path / f"interrupted.{encoding}"
+    broken.write_bytes(data[:kept] + (fill * len(data))[: len(data) - kept])
+    result = run_analyzers(broken, 1, [LoudnessAnalyzer()])["loudness"]
+    assert isinstance(result, AnalysisResult) and result.extras["partial"].startswith("decoded ")
+    assert result.features["loudness_lufs"] == pytest.approx(_ffmpeg_integrated(broken), abs=0.1)

@@ -80,3 +80,16 @@ def test_through_the_pipeline_from_mp3(tmp_path: Path):
 def test_plugin_object_provides_the_analyzer():
     (analyzer,) = plugin.register_analyzers()
     assert plugin.name == "tempo" and analyzer.needs.sample_rate == 11025 and analyzer.needs.mono
+
+
+@pytest.mark.parametrize(("bpm", "metre", "swing"), [(72.0, "6/8", False), (96.0, "6/8", False), (84.0, "4/4", True)])
+def test_rendered_arrangements_read_their_felt_beat(bpm: float, metre: str, swing: bool):
+    # 6/8 reads the dotted quarter (two beats a bar), never the eighth or two-thirds of it.
+    from sonantica_core.testing import music
+
+    if not music.available():
+        pytest.skip("needs fluidsynth and the GM soundfont")
+    piece = music.Arrangement(tonic=7, mode="major", bpm=bpm, metre=metre, swing=swing,
+                              progression="maj_cadence", seconds=24, seed=int(bpm))  # fmt: skip
+    result = run_analyzers(music.render(piece, "flac"), 1, [TempoAnalyzer()])["tempo"]
+    assert within(result.features["bpm"], bpm), result.features
