@@ -9,8 +9,10 @@ in a real core (``plugin_app``); toml snippets are parsed and fed to the loader.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib does not
 
-from doc_snippets import Snippet, run_python, snippets
+from doc_snippets import ROOT, Snippet, run_python, run_python_async, snippets
 
 MANIFEST = "from sonantica_core.plugins import Plugin, PluginConfig, hookimpl\n"
 
@@ -42,6 +44,30 @@ CHECKS: dict[str, str] = {
     "def config_schema(self):": "test_a_built_config_schema_validates_the_section",
     "def migrations_package(self):": "test_the_migrations_package_hook_names_the_lineage",
     "lyrics_table = Table(": "test_the_table_is_the_plugins_own",
+    'return [Route("/", greet)]  # GET /plugins/hello/': "test_the_route_greets_with_the_configured_greeting",
+    'PluginCommand("fetch", "queue LRCLIB lookups", _fetch, _arguments)': "test_the_command_queues_a_lookup_per_track",
+    "async def startup(self, ctx, process):": "test_startup_opens_the_client_and_shutdown_closes_it",
+    "async def shutdown(self, process):": "test_startup_opens_the_client_and_shutdown_closes_it",
+    "async def on_tracks_changed(self, ctx, event):": "test_tracks_added_by_a_scan_queue_lookups",
+    "async def on_analysis_ready(self, ctx, event):": "test_analysis_of_the_tempo_publishes_an_event",
+    "async def on_play_recorded(self, ctx, event):": "test_plays_queue_scrobbles_and_now_playing",
+    "async def on_play_started(self, ctx, event):": "test_plays_queue_scrobbles_and_now_playing",
+    "sonantica plugin new room_tone --kind analyzer": "test_the_template_command_writes_the_plugin_the_docs_describe",
+    "sonantica-hello/\n  pyproject.toml": "test_the_hand_made_layout_is_what_the_template_writes",
+    "[plugins.hello]\ngreeting": "test_the_enabling_section_and_the_startup_line",
+    "plugin hello 0.1.0: enabled": "test_the_enabling_section_and_the_startup_line",
+    "startup_timeout = 30.0": "test_the_plugins_file_example_is_read_as_documented",
+    "await userdata.star(": "test_stars_and_ratings_are_read_back",
+    '@task("lrclib:fetch"': "test_the_task_runs_and_is_queued_at_both_priorities",
+    '@periodic("lrclib:refresh-missing"': "test_the_periodic_task_is_declared_with_its_period",
+    "async def mine(request):": "test_the_access_markers_guard_the_routes",
+    "engine = StreamEndpoint()": "test_the_stream_endpoint_streams_opus",
+    'Route("/lyrics/{track_id:id}", lyrics)': "test_an_id_segment_takes_only_database_ids",
+    'revision = "lrclib_0001"': "test_the_migration_creates_the_documented_table",
+    'command.downgrade(schema.alembic_config(lineage, url), "base")': "test_the_downgrade_drops_the_tables",
+    "async def test_the_migrations_go_down_and_up(": "test_the_migration_test_passes",
+    "[project.optional-dependencies]\ntest =": "test_the_test_settings_are_the_templates",
+    "async def test_the_task_fetches_and_the_route_serves(": "test_the_testing_examples_pass",
 }
 
 
@@ -298,3 +324,334 @@ async def test_plays_queue_scrobbles_and_now_playing(plugin_app: Any) -> None:
             await core.manager.notify(core.ctx, event)
         assert core.manager.record("scrobbler").hook_failures == 0
         assert await queued(core) == [("scrobble:now-playing", [2, 9, "web"]), ("scrobble:flush", [2])]
+
+
+# --------------------------------------------------------------------------- the template, layout, start-up
+
+
+@pytest.fixture(scope="module")
+def room_tone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """What the docs' first command writes, run as written (in a fresh folder), on ``sys.path``."""
+    import contextlib
+    import os
+    import shlex
+
+    from sonantica_core.cli.main import main
+
+    command = shlex.split(snippet("sonantica plugin new room_tone --kind analyzer").code.splitlines()[0], comments=True)
+    assert command[0] == "sonantica"
+    parent = tmp_path_factory.mktemp("author")
+    with contextlib.chdir(parent), contextlib.redirect_stdout(open(os.devnull, "w")):
+        assert main(command[1:]) == 0
+    folder = parent / "sonantica-room-tone"
+    sys.path.insert(0, str(folder))
+    yield folder
+    sys.path.remove(str(folder))
+
+
+def test_the_template_command_writes_the_plugin_the_docs_describe(room_tone: Path) -> None:
+    """The folder the second line enters, with the ``[test]`` extra it installs; its own tests passing
+    is checked for every kind by tests/cli/test_plugin_template.py."""
+    from sonantica_core.cli.plugin_template import KINDS
+
+    first, second = snippet("sonantica plugin new room_tone --kind analyzer").code.splitlines()
+    assert second.startswith(f"cd {room_tone.name} && pip install -e '.[test]' && python -m pytest")
+    kinds = first.split("# or ")[1].replace(",", " ").split()
+    assert sorted(["analyzer", *kinds]) == sorted(KINDS)
+    project = tomllib.loads((room_tone / "pyproject.toml").read_text())
+    assert "test" in project["project"]["optional-dependencies"]
+    assert (room_tone / "sonantica_room_tone" / "plugin.py").is_file()
+
+
+def test_the_hand_made_layout_is_what_the_template_writes(tmp_path: Path) -> None:
+    from sonantica_core.cli.newplugin import write_plugin
+
+    tree = [line for line in snippet("sonantica-hello/\n  pyproject.toml").code.splitlines() if line.strip()]
+    listed, folders = set(), []
+    for line in tree:
+        depth = (len(line) - len(line.lstrip())) // 2
+        folders[depth:] = [line.strip().rstrip("/")]
+        if not line.endswith("/"):
+            listed.add("/".join(folders[1:]))
+    written = write_plugin("hello", "routes", tmp_path / folders[0])
+    assert written.name == tree[0].rstrip("/")
+    made = {path.relative_to(written).as_posix() for path in written.rglob("*") if path.is_file()}
+    assert listed <= made, listed - made
+
+
+async def test_the_enabling_section_and_the_startup_line(plugin_app: Any) -> None:
+    from sonantica_core.plugins.summary import summary_line
+
+    section = tomllib.loads(snippet("[plugins.hello]\ngreeting").code)["plugins"]
+    version = tomllib.loads(snippet('hello = "sonantica_hello.plugin:plugin"').code)["project"]["version"]
+    plugin = run_python(snippet("class HelloConfig(PluginConfig):"))["HelloPlugin"]()
+    plugin.version = version  # what the installed distribution would say
+    async with plugin_app(plugin, config=section) as core:
+        assert (await core.client.get("/plugins/hello/")).json() == {"greeting": "hi"}
+        line = summary_line(core.manager.record("hello"))
+    assert line == snippet("plugin hello 0.1.0: enabled").code.strip()
+
+
+def test_the_plugins_file_example_is_read_as_documented(tmp_path: Path) -> None:
+    from sonantica_core.plugins.config import (
+        MASK,
+        is_enabled,
+        masked_config,
+        plugin_sections,
+        read_options,
+        resolve_section,
+        section_order,
+    )
+
+    table = tomllib.loads(snippet("startup_timeout = 30.0").code)["plugins"]
+    options = read_options(table)
+    assert (options.hook_timeout, options.startup_timeout, options.strict) == (2.0, 30.0, False)
+    section = plugin_sections(table)["lrclib"]
+    assert is_enabled(section) and section_order(section) == 10
+    secret = tmp_path / "pw"
+    secret.write_text("s3cret\n")
+    section["password"]["file"] = str(secret)  # the documented /run/secrets/pw, here
+    resolved = resolve_section(section, environ={"LRCLIB_TOKEN": "t0ken"})
+    assert (resolved.values["token"], resolved.values["password"]) == ("t0ken", "s3cret")
+    assert "enabled" not in resolved.values and "order" not in resolved.values
+
+    class Section(run_python(snippet("class LrclibConfig(PluginConfig):"))["LrclibConfig"]):
+        password: str = ""
+
+    config = Section(**resolved.values)
+    shown = masked_config(config, resolved.secret_keys)
+    assert config.timeout == 5 and shown["token"] == MASK and shown["password"] == MASK
+
+
+# --------------------------------------------------------------------------- the core context, tasks, routes
+
+
+@pytest.fixture
+def doc_tasks() -> Iterator[None]:
+    """The docs declare tasks named like lrclib's: put the process's task registries back after."""
+    from taskiq import async_shared_broker
+    from taskiq.abc.broker import AsyncBroker
+
+    periodic = importlib.import_module("sonantica_core.tasks.periodic")
+    saved = [(registry, dict(registry)) for registry in (
+        async_shared_broker.local_task_registry, AsyncBroker.global_task_registry, periodic._JOBS,
+    )]
+    yield
+    for registry, before in saved:
+        registry.clear()
+        registry.update(before)
+
+
+async def test_stars_and_ratings_are_read_back(plugin_app: Any) -> None:
+    from sqlalchemy import insert, select
+
+    from sonantica_core.auth.users import create_user
+    from sonantica_core.db.library import Artist, Track
+    from sonantica_core.testing.fixtures import quick_password_hash
+
+    async with plugin_app() as core:
+        track_id = await core.add_track("Song", artist="Band", album="Album")
+        other = await core.add_track("Other", artist="Band")
+        async with core.ctx.session() as session:
+            user = await create_user(session, "listener", "pw-pw-pw-pw", password_hash=quick_password_hash("p"))
+            album_id = (await session.execute(select(Track.album_id).where(Track.id == track_id))).scalar_one()
+            artist_id = (await session.execute(
+                insert(Artist).values(key="name:band", name="Band", name_folded="band").returning(Artist.id)
+            )).scalar_one()
+            await session.flush()
+            user_id = user.id
+        names = {"ctx": core.ctx, "user_id": user_id, "track_id": track_id, "album_id": album_id,
+                 "artist_id": artist_id, "track_ids": [track_id, other]}
+        scope = await run_python_async(snippet("await userdata.star("), names=names)
+    assert scope["mark"].starred_at is not None and scope["mark"].item_id == track_id
+    assert scope["marks"][track_id].starred_at is not None and other not in scope["marks"]
+    assert [a.item_id for a in scope["latest"]] == [track_id]
+
+
+async def test_the_task_runs_and_is_queued_at_both_priorities(plugin_app: Any, doc_tasks: None) -> None:
+    from sonantica_lrclib.plugin import LrclibPlugin
+
+    async with plugin_app(LrclibPlugin()) as core:
+        track_id = await core.add_track("Song", artist="Band")
+        from sonantica_core.tasks.registry import set_context
+
+        set_context(core.ctx)  # as the worker does
+        scope = await run_python_async(snippet('@task("lrclib:fetch"'))
+        assert await core.run_task(scope["fetch_lyrics"], track_id) == "found"
+        assert [name for name, _ in await queued(core)] == ["lrclib:fetch", "lrclib:fetch"]
+        assert await core.ctx.redis.xlen("sonantica:tasks:high") == 1
+
+
+async def test_the_periodic_task_is_declared_with_its_period(plugin_app: Any, doc_tasks: None) -> None:
+    from datetime import timedelta
+
+    from sonantica_core.tasks.periodic import periodic_jobs
+
+    scope = run_python(snippet('@periodic("lrclib:refresh-missing"'))
+    [job] = [job for job in periodic_jobs() if job.name == "lrclib:refresh-missing"]
+    assert job.every == timedelta(days=1)
+    async with plugin_app() as core:
+        assert await core.run_task(scope["refresh_missing"]) is None
+
+
+async def test_the_access_markers_guard_the_routes(plugin_app: Any, make_user: Any) -> None:
+    from starlette.routing import Route
+
+    from sonantica_core.plugins import Plugin, hookimpl
+
+    scope = run_python(snippet("async def mine(request):"))
+
+    class Notes(Plugin):  # mounts the three endpoints of the snippet
+        name = "notes"
+
+        @hookimpl
+        def register_routes(self, ctx: Any) -> list[Route]:
+            return [Route(f"/{name}", scope[name]) for name in ("ping", "purge", "mine")]
+
+    async with plugin_app(Notes()) as core:
+        user, headers = await make_user()
+        anonymous = {"Authorization": ""}
+        get = core.client.get
+        assert (await get("/plugins/notes/ping", headers=anonymous)).json() == {"ok": True}
+        assert (await get("/plugins/notes/purge", headers=headers)).status_code == 403
+        assert (await get("/plugins/notes/purge")).json() == {"purged": 0}
+        assert (await get("/plugins/notes/mine", headers=anonymous)).status_code == 401
+        assert (await get("/plugins/notes/mine", headers=headers)).json() == {"user": user.id}
+        refused = await get(f"/plugins/notes/mine?user={user.id + 1}", headers=headers)
+        assert refused.status_code == 403
+        assert refused.json()["error"] == {"status": 403, "code": "not_yours", "message": "these are not your notes"}
+
+
+async def test_an_id_segment_takes_only_database_ids(plugin_app: Any) -> None:
+    scope = run_python(snippet('Route("/lyrics/{track_id:id}", lyrics)'))
+    async with plugin_app(scope["Lyrics"]()) as core:
+        assert (await core.client.get("/plugins/lyrics/lyrics/42")).json() == {"track_id": 42}
+        for bad in ("0", "007", "-1", "abc", "99999999999999999999"):
+            assert (await core.client.get(f"/plugins/lyrics/lyrics/{bad}")).status_code == 404, bad
+
+
+async def test_the_stream_endpoint_streams_opus(plugin_app: Any) -> None:
+    import numpy as np
+    from starlette.routing import Route
+
+    from sonantica_core.http.middleware.access import current_user
+    from sonantica_core.plugins import Plugin, hookimpl
+
+    streaming = snippet("engine = StreamEndpoint()")
+
+    class Handover:
+        """An ASGI endpoint of a plugin that hands its request over as the snippet does."""
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            names = {"scope": scope, "receive": receive, "send": send, "principal": current_user(scope),
+                     "track_id": scope["path_params"]["track_id"]}
+            await run_python_async(streaming, names=names)
+
+    class Api(Plugin):
+        name = "api"
+
+        @hookimpl
+        def register_routes(self, ctx: Any) -> list[Route]:
+            return [Route("/stream/{track_id:id}", Handover())]
+
+    async with plugin_app(Api()) as core:
+        seconds = np.arange(40 * 44100) / 44100
+        track_id = await core.add_audio(0.3 * np.sin(2 * np.pi * 440 * seconds), 44100)
+        response = await core.client.get(f"/plugins/api/stream/{track_id}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(("audio/ogg", "audio/opus"))
+    assert response.content[:4] == b"OggS"
+
+
+# --------------------------------------------------------------------------- tables and migrations
+
+
+@pytest.fixture
+def doc_migrations(tmp_path: Path) -> Iterator[str]:
+    """A migrations package holding the docs' revision file, importable as ``doc_lrclib_migrations``."""
+    package = tmp_path / "doc_lrclib_migrations"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "lrclib_0001_lyrics_cache.py").write_text(snippet('revision = "lrclib_0001"').code)
+    sys.path.insert(0, str(tmp_path))
+    yield package.name
+    sys.path.remove(str(tmp_path))
+    for name in [name for name in sys.modules if name.startswith(package.name)]:
+        del sys.modules[name]
+
+
+async def table_columns(core: Any, table: str) -> dict[str, bool]:
+    """``{column: nullable}`` of ``table`` in the harness's database (empty when there is none)."""
+    from sqlalchemy import inspect
+
+    async with core.ctx.session() as session:
+        connection = await session.connection()
+        return await connection.run_sync(
+            lambda sync: {c["name"]: c["nullable"] for c in inspect(sync).get_columns(table)}
+            if inspect(sync).has_table(table) else {}
+        )
+
+
+async def test_the_migration_creates_the_documented_table(plugin_app: Any, doc_migrations: str) -> None:
+    from sonantica_core.plugins import Plugin
+
+    table = run_python(snippet("lyrics_table = Table("))["lyrics_table"]
+
+    class Lrclib(Plugin):
+        name = "lrclib"
+        migrations = doc_migrations
+
+    async with plugin_app(Lrclib()) as core:
+        assert core.status("lrclib") == "enabled"
+        assert await table_columns(core, "lrclib_lyrics") == {c.name: c.nullable for c in table.columns}
+
+
+async def test_the_downgrade_drops_the_tables(plugin_app: Any, database_url: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from sonantica_lrclib.plugin import LrclibPlugin
+
+    monkeypatch.setenv("POSTGRES_URL", database_url)  # "the server's database"
+    async with plugin_app(LrclibPlugin()) as core:
+        assert await table_columns(core, "lrclib_lyrics")
+        await asyncio.to_thread(run_python, snippet('command.downgrade(schema.alembic_config(lineage, url), "base")'))
+        assert await table_columns(core, "lrclib_lyrics") == {}
+
+
+async def test_the_migration_test_passes(plugin_app: Any, database_url: str) -> None:
+    prelude = (
+        "import asyncio\n\nfrom alembic import command\n\nfrom sonantica_core.db import migrate as schema\n"
+        "from sonantica_core.plugins.lineages import plugin_lineage\nfrom sonantica_lrclib.plugin import LrclibPlugin\n"
+    )
+    scope = run_python(snippet("async def test_the_migrations_go_down_and_up("), prelude)
+    await scope["test_the_migrations_go_down_and_up"](plugin_app, database_url)
+    from sonantica_lrclib.plugin import LrclibPlugin
+
+    async with plugin_app(LrclibPlugin(), migrate=False) as core:
+        assert await table_columns(core, "lrclib_lyrics")
+
+
+# --------------------------------------------------------------------------- testing
+
+
+def test_the_test_settings_are_the_templates(room_tone: Path) -> None:
+    """The documented settings are those the template writes (whose tests then pass:
+    tests/cli/test_plugin_template.py runs them)."""
+    documented = tomllib.loads(snippet("[project.optional-dependencies]\ntest =").code)
+    written = tomllib.loads((room_tone / "pyproject.toml").read_text())
+    assert written["project"]["optional-dependencies"] == documented["project"]["optional-dependencies"]
+    assert written["tool"]["pytest"]["ini_options"] == documented["tool"]["pytest"]["ini_options"]
+
+
+async def test_the_testing_examples_pass(plugin_app: Any, room_tone: Path) -> None:
+    sys.path.insert(0, str(ROOT / "plugins" / "sonantica-lrclib" / "tests"))
+    from lrclib_fake import running_fake_lrclib
+
+    scope = run_python(snippet("async def test_the_task_fetches_and_the_route_serves("))
+    tests = [name for name in scope if name.startswith("test_")]
+    assert len(tests) == 3
+    with running_fake_lrclib() as lrclib_server:
+        await scope["test_the_task_fetches_and_the_route_serves"](plugin_app, lrclib_server)
+    await scope["test_an_analyzer_on_real_audio"](plugin_app)
+    await scope["test_a_wrong_setting_is_refused"](plugin_app)
