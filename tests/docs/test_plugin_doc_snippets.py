@@ -12,7 +12,7 @@ import dataclasses
 import importlib
 import sys
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ REWRITTEN_ELSEWHERE: dict[str, str] = {
 #: ``{distinctive text of a snippet: the test that runs it}``.
 CHECKS: dict[str, str] = {
     "class HelloConfig(PluginConfig):": "test_the_hello_plugin_answers_with_its_greeting",
-    "hello = \"sonantica_hello.plugin:plugin\"": "test_the_hello_pyproject_points_at_the_manifest",
+    'hello = "sonantica_hello.plugin:plugin"': "test_the_hand_made_plugin_installs_enables_and_answers",
     "class LrclibConfig(PluginConfig):": "test_the_config_model_takes_good_values_and_refuses_bad_ones",
     "class WavPackScanner(Scanner):": "test_the_scanner_is_offered_and_refuses_what_it_cannot_read",
     "class PeakAnalyzer(Analyzer):": "test_the_peak_analyzer_stores_the_peak_of_real_audio",
@@ -54,8 +54,8 @@ CHECKS: dict[str, str] = {
     "async def on_play_started(self, ctx, event):": "test_plays_queue_scrobbles_and_now_playing",
     "sonantica plugin new room_tone --kind analyzer": "test_the_template_command_writes_the_plugin_the_docs_describe",
     "sonantica-hello/\n  pyproject.toml": "test_the_hand_made_layout_is_what_the_template_writes",
-    "[plugins.hello]\ngreeting": "test_the_enabling_section_and_the_startup_line",
-    "plugin hello 0.1.0: enabled": "test_the_enabling_section_and_the_startup_line",
+    "[plugins.hello]\ngreeting": "test_the_hand_made_plugin_installs_enables_and_answers",
+    "plugin hello 0.1.0: enabled": "test_the_hand_made_plugin_installs_enables_and_answers",
     "startup_timeout = 30.0": "test_the_plugins_file_example_is_read_as_documented",
     "await userdata.star(": "test_stars_and_ratings_are_read_back",
     '@task("lrclib:fetch"': "test_the_task_runs_and_is_queued_at_both_priorities",
@@ -78,19 +78,43 @@ def snippet(key: str) -> Snippet:
     return matches[0]
 
 
-def test_every_snippet_has_exactly_one_check() -> None:
-    keys = {**{key: name for key, name in CHECKS.items()}, **{v: k for k, v in REWRITTEN_ELSEWHERE.items()}}
-    for found in snippets():
-        matching = [key for key in keys if key in found.code]
-        assert matching, f"{found.where} ({found.lang or 'no language'}, in {found.section}) has no check in CHECKS"
-        assert len(matching) == 1, f"{found.where} matches several checks: {matching}"
+def coverage_problems(found: list[Snippet], keys: Iterable[str]) -> list[str]:
+    """What is wrong between the snippets and the checks' keys, one line each, naming the line."""
+    keys = list(keys)
+    problems = []
+    for each in found:
+        matching = [key for key in keys if key in each.code]
+        if not matching:
+            problems.append(f"{each.where} ({each.lang or 'no language'}, in {each.section}): no check matches it; "
+                            "add one to CHECKS")
+        elif len(matching) > 1:
+            problems.append(f"{each.where}: several checks match it: {matching}")
     for key in keys:
-        snippet(key)  # each key matches exactly one snippet
+        places = [each.where for each in found if key in each.code]
+        if len(places) != 1:
+            problems.append(f"the check for {key!r} matches {len(places)} snippets {places}, not one")
+    return problems
+
+
+def test_every_snippet_has_exactly_one_check() -> None:
+    assert coverage_problems(snippets(), [*CHECKS, *REWRITTEN_ELSEWHERE.values()]) == []
     for section, key in REWRITTEN_ELSEWHERE.items():
         assert snippet(key).section == section, f"{key!r} is not in section {section}"
     module = sys.modules[__name__]
-    for name in CHECKS.values():
+    for name in set(CHECKS.values()):
         assert callable(getattr(module, name, None)), f"CHECKS names {name}, which is not a test here"
+
+
+def test_a_new_snippet_or_a_stale_check_is_named_by_its_line(tmp_path: Path) -> None:
+    page = tmp_path / "plugins.md"
+    page.write_text("# Guide\n\n## Tasks\n\n```python\nprint('documented')\n```\n\ntext\n\n```\nnew\n```\n")
+    found = snippets(page)
+    assert [(each.line, each.lang, each.section) for each in found] == [(5, "python", "Tasks"), (11, "", "Tasks")]
+    assert coverage_problems(found, ["print('documented')", "gone"]) == [
+        "docs/plugins.md:11 (no language, in Tasks): no check matches it; add one to CHECKS",
+        "the check for 'gone' matches 0 snippets [], not one",
+    ]
+
 
 
 # --------------------------------------------------------------------------- A first plugin
@@ -103,16 +127,6 @@ async def test_the_hello_plugin_answers_with_its_greeting(plugin_app: Any) -> No
         assert response.status_code == 200 and response.json() == {"greeting": "hi hi"}
     async with plugin_app(scope["HelloPlugin"](), config={"hello": {"repeat": 6}}) as core:
         assert core.status("hello") == "config error"
-
-
-def test_the_hello_pyproject_points_at_the_manifest() -> None:
-    project = tomllib.loads(snippet('hello = "sonantica_hello.plugin:plugin"').code)
-    code = snippet("class HelloConfig(PluginConfig):").code
-    module, attribute = project["project"]["entry-points"]["sonantica.plugins"]["hello"].split(":")
-    assert code.startswith(f"# {module.replace('.', '/')}.py\n")
-    assert attribute in run_python(snippet("class HelloConfig(PluginConfig):"))
-    assert project["project"]["name"] == "sonantica-hello"
-    assert any(dep.startswith("sonantica-core") for dep in project["project"]["dependencies"])
 
 
 # --------------------------------------------------------------------------- Enabling and configuring
@@ -379,48 +393,35 @@ def test_the_hand_made_layout_is_what_the_template_writes(tmp_path: Path) -> Non
     assert listed <= made, listed - made
 
 
-async def test_the_enabling_section_and_the_startup_line(plugin_app: Any) -> None:
-    from sonantica_core.plugins.summary import summary_line
-
-    section = tomllib.loads(snippet("[plugins.hello]\ngreeting").code)["plugins"]
-    version = tomllib.loads(snippet('hello = "sonantica_hello.plugin:plugin"').code)["project"]["version"]
-    plugin = run_python(snippet("class HelloConfig(PluginConfig):"))["HelloPlugin"]()
-    plugin.version = version  # what the installed distribution would say
-    async with plugin_app(plugin, config=section) as core:
-        assert (await core.client.get("/plugins/hello/")).json() == {"greeting": "hi"}
-        line = summary_line(core.manager.record("hello"))
-    assert line == snippet("plugin hello 0.1.0: enabled").code.strip()
-
-
-def test_the_plugins_file_example_is_read_as_documented(tmp_path: Path) -> None:
-    from sonantica_core.plugins.config import (
-        MASK,
-        is_enabled,
-        masked_config,
-        plugin_sections,
-        read_options,
-        resolve_section,
-        section_order,
-    )
+async def test_the_plugins_file_example_is_read_as_documented(
+    plugin_app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``[plugins]`` example, loaded for a plugin whose ``Config`` is the docs' ``LrclibConfig``:
+    options, order, the plugin's own keys, the secret from the environment (or a file), masked."""
+    from sonantica_core.plugins import Plugin
+    from sonantica_core.plugins.config import MASK, resolve_section
 
     table = tomllib.loads(snippet("startup_timeout = 30.0").code)["plugins"]
-    options = read_options(table)
-    assert (options.hook_timeout, options.startup_timeout, options.strict) == (2.0, 30.0, False)
-    section = plugin_sections(table)["lrclib"]
-    assert is_enabled(section) and section_order(section) == 10
-    secret = tmp_path / "pw"
-    secret.write_text("s3cret\n")
-    section["password"]["file"] = str(secret)  # the documented /run/secrets/pw, here
-    resolved = resolve_section(section, environ={"LRCLIB_TOKEN": "t0ken"})
-    assert (resolved.values["token"], resolved.values["password"]) == ("t0ken", "s3cret")
-    assert "enabled" not in resolved.values and "order" not in resolved.values
+    options = {key: value for key, value in table.items() if not isinstance(value, dict)}
+    sections = {key: value for key, value in table.items() if isinstance(value, dict)}
 
-    class Section(run_python(snippet("class LrclibConfig(PluginConfig):"))["LrclibConfig"]):
-        password: str = ""
+    class Lrclib(Plugin):
+        name = "lrclib"
+        Config = run_python(snippet("class LrclibConfig(PluginConfig):"))["LrclibConfig"]
 
-    config = Section(**resolved.values)
-    shown = masked_config(config, resolved.secret_keys)
-    assert config.timeout == 5 and shown["token"] == MASK and shown["password"] == MASK
+    monkeypatch.setenv("LRCLIB_TOKEN", "t0ken")
+    async with plugin_app(Lrclib(), config=sections, options=options) as core:
+        assert core.status("lrclib") == "enabled"
+        assert (core.manager.options.hook_timeout, core.manager.options.startup_timeout) == (2.0, 30.0)
+        assert core.manager.options.strict is False and core.manager.record("lrclib").order == 10
+        config = core.ctx.plugin_config("lrclib")
+        assert config.timeout == 5 and config.token.get_secret_value() == "t0ken"
+        [listed] = [p for p in (await core.client.get("/api/plugins")).json()["plugins"] if p["name"] == "lrclib"]
+        assert listed["config"]["token"] == MASK
+    secret = tmp_path / "lrclib"
+    secret.write_text("from-a-file\n")
+    assert resolve_section({"token": {"file": str(secret)}}).values == {"token": "from-a-file"}
+
 
 
 # --------------------------------------------------------------------------- the core context, tasks, routes
@@ -655,3 +656,47 @@ async def test_the_testing_examples_pass(plugin_app: Any, room_tone: Path) -> No
         await scope["test_the_task_fetches_and_the_route_serves"](plugin_app, lrclib_server)
     await scope["test_an_analyzer_on_real_audio"](plugin_app)
     await scope["test_a_wrong_setting_is_refused"](plugin_app)
+
+
+# --------------------------------------------------------------------------- the hand-made plugin, installed
+
+
+@pytest.mark.slow
+async def test_the_hand_made_plugin_installs_enables_and_answers(
+    plugin_app: Any, make_settings: Any, tmp_path: Path
+) -> None:
+    """The first plugin as its author follows the page: the files of the layout with the docs' contents,
+    ``pip install``-ed (into a folder on ``sys.path``, not this environment), enabled by the docs'
+    ``plugins.toml`` section; the start-up line is the documented one and the route answers."""
+    import subprocess
+
+    from sonantica_core.plugins import load_plugins
+    from sonantica_core.plugins.discovery import discover
+    from sonantica_core.plugins.summary import summary_line
+
+    source = tmp_path / "sonantica-hello"
+    plugin_py = snippet("class HelloConfig(PluginConfig):").code
+    (source / "sonantica_hello").mkdir(parents=True)
+    (source / "sonantica_hello" / "__init__.py").write_text("")
+    (source / plugin_py.splitlines()[0].removeprefix("# ")).write_text(plugin_py)
+    (source / "pyproject.toml").write_text(snippet('hello = "sonantica_hello.plugin:plugin"').code)
+    target = tmp_path / "site"
+    pip = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--target", str(target), str(source)], capture_output=True, text=True, timeout=300,
+    )
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    plugins_toml = tmp_path / "plugins.toml"
+    plugins_toml.write_text(snippet("[plugins.hello]\ngreeting").code)
+    sys.path.insert(0, str(target))
+    try:
+        manager = load_plugins(make_settings(PLUGINS_FILE=plugins_toml), process="web")
+        assert summary_line(manager.record("hello")) == snippet("plugin hello 0.1.0: enabled").code.strip()
+        [installed] = [candidate for candidate in discover() if candidate.name == "hello"]
+        assert installed.distribution == "sonantica-hello"
+        async with plugin_app(installed, config=tomllib.loads(plugins_toml.read_text())["plugins"]) as core:
+            assert (await core.client.get("/plugins/hello/")).json() == {"greeting": "hi"}
+    finally:
+        sys.path.remove(str(target))
+        for name in [name for name in sys.modules if name.split(".")[0] == "sonantica_hello"]:
+            del sys.modules[name]
