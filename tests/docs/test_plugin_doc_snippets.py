@@ -164,7 +164,7 @@ async def test_the_scanner_is_offered_and_refuses_what_it_cannot_read(plugin_app
 async def test_the_peak_analyzer_stores_the_peak_of_real_audio(plugin_app: Any) -> None:
     import numpy as np
 
-    scope = run_python(snippet("class PeakAnalyzer(Analyzer):"), MANIFEST)
+    scope = run_python(snippet("class PeakAnalyzer(Analyzer):"))
     async with plugin_app(scope["Peak"]()) as core:
         seconds = np.arange(2 * 44100) / 44100
         track_id = await core.add_audio(0.25 * np.sin(2 * np.pi * 440 * seconds), 44100)
@@ -183,7 +183,7 @@ async def test_the_owned_route_answers_ping(plugin_app: Any) -> None:
 
 
 async def test_a_built_config_schema_validates_the_section(plugin_app: Any) -> None:
-    scope = run_python(snippet("def config_schema(self):"), MANIFEST)
+    scope = run_python(snippet("def config_schema(self):"))
     async with plugin_app(scope["Moods"](), config={"moods": {"sad_threshold": 0.8}}) as core:
         assert core.status("moods") == "enabled"
         config = core.ctx.plugin_config("moods")
@@ -235,17 +235,26 @@ async def queued(core: Any) -> list[tuple[str, list[Any]]]:
     ]
 
 
-def hello_config_prelude() -> str:
-    """An import of the first plugin's ``HelloConfig``, which later snippets name."""
-    return f"from {run_python(snippet('class HelloConfig(PluginConfig):'))['__name__']} import HelloConfig\n"
+@pytest.fixture
+def hello_module(tmp_path: Path) -> Iterator[None]:
+    """The first plugin's module, written where its comment says, importable as ``sonantica_hello.plugin``."""
+    code = snippet("class HelloConfig(PluginConfig):").code
+    path = tmp_path / code.splitlines()[0].removeprefix("# ")
+    path.parent.mkdir(parents=True)
+    (path.parent / "__init__.py").write_text("")
+    path.write_text(code)
+    sys.path.insert(0, str(tmp_path))
+    yield
+    sys.path.remove(str(tmp_path))
+    for name in [name for name in sys.modules if name.split(".")[0] == "sonantica_hello"]:
+        del sys.modules[name]
 
 
 # --------------------------------------------------------------------------- HTTP, commands, life cycle, events
 
 
-async def test_the_route_greets_with_the_configured_greeting(plugin_app: Any) -> None:
-    routes = snippet("return [Route(\"/\", greet)]  # GET /plugins/hello/")
-    scope = run_python(routes, MANIFEST + hello_config_prelude())
+async def test_the_route_greets_with_the_configured_greeting(plugin_app: Any, hello_module: None) -> None:
+    scope = run_python(snippet('return [Route("/", greet)]  # GET /plugins/hello/'))
     async with plugin_app(scope["Hello"](), config={"hello": {"greeting": "hey"}}) as core:
         response = await core.client.get("/plugins/hello/")
         assert response.json() == {"greeting": "hey"}
@@ -256,8 +265,7 @@ async def test_the_route_greets_with_the_configured_greeting(plugin_app: Any) ->
 async def test_the_command_queues_a_lookup_per_track(plugin_app: Any, capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    prelude = MANIFEST + "from sonantica_lrclib.tasks import fetch_lyrics\n"
-    scope = run_python(snippet('PluginCommand("fetch", "queue LRCLIB lookups", _fetch, _arguments)'), prelude)
+    scope = run_python(snippet('PluginCommand("fetch", "queue LRCLIB lookups", _fetch, _arguments)'))
     plugin = scope["LrclibPlugin"]()
     [command] = plugin.register_commands()
     parser = argparse.ArgumentParser(prog="sonantica lrclib fetch")
@@ -271,7 +279,7 @@ async def test_the_command_queues_a_lookup_per_track(plugin_app: Any, capsys: py
 
 
 async def test_startup_opens_the_client_and_shutdown_closes_it(plugin_app: Any) -> None:
-    opens = run_python(snippet("async def startup(self, ctx, process):"), MANIFEST)["Scrobbler"]
+    opens = run_python(snippet("async def startup(self, ctx, process):"))["Scrobbler"]
     closes = run_python(snippet("async def shutdown(self, process):"), MANIFEST)["Scrobbler"]
 
     class Scrobbler(opens, closes):  # the two halves of one plugin
@@ -320,7 +328,7 @@ async def test_plays_queue_scrobbles_and_now_playing(plugin_app: Any) -> None:
     from datetime import UTC, datetime
 
     recorded = snippet("async def on_play_recorded(self, ctx, event):")
-    scope = run_python(recorded, MANIFEST + EVENTS)
+    scope = run_python(recorded, EVENTS)
     started = snippet("async def on_play_started(self, ctx, event):")
     assert started.code.startswith("    @hookimpl"), "the fragment continues the class above it"
     as_class = dataclasses.replace(started, code="class Started:\n" + started.code, line=started.line - 1)
