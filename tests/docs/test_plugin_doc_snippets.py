@@ -22,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # --import-mode=importlib does n
 
 from doc_snippets import ROOT, Snippet, run_python, run_python_async, snippets
 
+from sonantica_core.contract import AnalysisReady, PlayRecorded, PlayStarted, TracksChanged
+
 MANIFEST = "from sonantica_core.plugins import Plugin, PluginConfig, hookimpl\n"
 
 #: Snippets of the hook sections being rewritten with their callers (metadata, lyrics, stems,
@@ -42,7 +44,7 @@ CHECKS: dict[str, str] = {
     "class PeakAnalyzer(Analyzer):": "test_the_peak_analyzer_stores_the_peak_of_real_audio",
     "def register_owned_routes(self, ctx):": "test_the_owned_route_answers_ping",
     "def config_schema(self):": "test_a_built_config_schema_validates_the_section",
-    "def migrations_package(self):": "test_the_migrations_package_hook_names_the_lineage",
+    "def migrations_package(self):": "test_the_migrations_package_hook_gives_the_plugin_its_tables",
     "lyrics_table = Table(": "test_the_table_is_the_plugins_own",
     'return [Route("/", greet)]  # GET /plugins/hello/': "test_the_route_greets_with_the_configured_greeting",
     'PluginCommand("fetch", "queue LRCLIB lookups", _fetch, _arguments)': "test_the_command_queues_a_lookup_per_track",
@@ -192,15 +194,11 @@ async def test_a_built_config_schema_validates_the_section(plugin_app: Any) -> N
         assert core.status("moods") == "config error"
 
 
-def test_the_migrations_package_hook_names_the_lineage() -> None:
-    from sonantica_core.plugins.discovery import Candidate
-    from sonantica_core.plugins.lineages import plugin_lineage
-
+async def test_the_migrations_package_hook_gives_the_plugin_its_tables(plugin_app: Any) -> None:
     scope = run_python(snippet("def migrations_package(self):"), MANIFEST)
-    plugin = scope["LrclibPlugin"]()
-    assert plugin.migrations_package() == "sonantica_lrclib.migrations"
-    assert Candidate.from_object(plugin).name == "lrclib"
-    assert plugin_lineage("lrclib", plugin.migrations_package()) is not None
+    async with plugin_app(scope["LrclibPlugin"]()) as core:  # plugin_app migrates as `sonantica migrate` does
+        assert core.status("lrclib") == "enabled"
+        assert "track_id" in await table_columns(core, "lrclib_lyrics")
 
 
 # --------------------------------------------------------------------------- Tables and migrations
@@ -219,9 +217,6 @@ async def test_the_table_is_the_plugins_own(plugin_app: Any) -> None:
 
 
 # --------------------------------------------------------------------------- shared by the checks below
-
-EVENTS = "from sonantica_core.contract import AnalysisReady, PlayRecorded, PlayStarted, TracksChanged\n"
-
 
 async def queued(core: Any) -> list[tuple[str, list[Any]]]:
     """``(task name, arguments)`` of every task waiting in the queue, high priority first."""
@@ -293,14 +288,14 @@ async def test_startup_opens_the_client_and_shutdown_closes_it(plugin_app: Any) 
 
 
 async def test_tracks_added_by_a_scan_queue_lookups(plugin_app: Any) -> None:
-    prelude = MANIFEST + EVENTS + (
+    prelude = MANIFEST + (
         "from sonantica_core.tasks import send\nfrom sonantica_lrclib.config import LrclibConfig\n"
         "from sonantica_lrclib.tasks import fetch_lyrics\n"
     )
     scope = run_python(snippet("async def on_tracks_changed(self, ctx, event):"), prelude)
     for fetch_on_scan, expected in ((True, [("lrclib:fetch", [3]), ("lrclib:fetch", [4])]), (False, [])):
         async with plugin_app(scope["LrclibPlugin"](), config={"lrclib": {"fetch_on_scan": fetch_on_scan}}) as core:
-            await core.manager.notify(core.ctx, scope["TracksChanged"](added=(3, 4)))
+            await core.manager.notify(core.ctx, TracksChanged(added=(3, 4)))
             assert core.manager.record("lrclib").hook_failures == 0
             assert await queued(core) == expected
             await core.ctx.redis.flushdb()
@@ -311,13 +306,13 @@ async def test_analysis_of_the_tempo_publishes_an_event(plugin_app: Any) -> None
 
     from sonantica_core.bus.events import subscribe
 
-    scope = run_python(snippet("async def on_analysis_ready(self, ctx, event):"), MANIFEST + EVENTS)
+    scope = run_python(snippet("async def on_analysis_ready(self, ctx, event):"), MANIFEST)
     async with plugin_app(scope["Playlists"]()) as core:
         events = subscribe(core.ctx.redis)
         first = asyncio.ensure_future(anext(events))
         await asyncio.sleep(0.2)  # subscribed
-        await core.manager.notify(core.ctx, scope["AnalysisReady"](track_id=5, analyzers=("key",)))
-        await core.manager.notify(core.ctx, scope["AnalysisReady"](track_id=6, analyzers=("tempo", "key")))
+        await core.manager.notify(core.ctx, AnalysisReady(track_id=5, analyzers=("key",)))
+        await core.manager.notify(core.ctx, AnalysisReady(track_id=6, analyzers=("tempo", "key")))
         event = await asyncio.wait_for(first, 5)
         assert (event["type"], event["track_id"]) == ("smartlists.changed", 6)
         await events.aclose()
@@ -328,7 +323,7 @@ async def test_plays_queue_scrobbles_and_now_playing(plugin_app: Any) -> None:
     from datetime import UTC, datetime
 
     recorded = snippet("async def on_play_recorded(self, ctx, event):")
-    scope = run_python(recorded, EVENTS)
+    scope = run_python(recorded)
     started = snippet("async def on_play_started(self, ctx, event):")
     assert started.code.startswith("    @hookimpl"), "the fragment continues the class above it"
     as_class = dataclasses.replace(started, code="class Started:\n" + started.code, line=started.line - 1)
@@ -340,9 +335,9 @@ async def test_plays_queue_scrobbles_and_now_playing(plugin_app: Any) -> None:
 
     async with plugin_app(Scrobbler()) as core:
         at = datetime(2026, 1, 2, tzinfo=UTC)
-        await core.manager.notify(core.ctx, scope["PlayStarted"](track_id=9, user_id=2, client="web"))
+        await core.manager.notify(core.ctx, PlayStarted(track_id=9, user_id=2, client="web"))
         for skipped in (True, False):
-            event = scope["PlayRecorded"](track_id=9, user_id=2, at=at, skipped=skipped, duration_played=10.0)
+            event = PlayRecorded(track_id=9, user_id=2, at=at, skipped=skipped, duration_played=10.0)
             await core.manager.notify(core.ctx, event)
         assert core.manager.record("scrobbler").hook_failures == 0
         assert await queued(core) == [("scrobble:now-playing", [2, 9, "web"]), ("scrobble:flush", [2])]
@@ -456,13 +451,14 @@ async def test_stars_and_ratings_are_read_back(plugin_app: Any) -> None:
 
     from sonantica_core.auth.users import create_user
     from sonantica_core.db.library import Artist, Track
-    from sonantica_core.testing.fixtures import quick_password_hash
+    from sonantica_core.testing.fixtures import TEST_PASSWORD, quick_password_hash
 
     async with plugin_app() as core:
         track_id = await core.add_track("Song", artist="Band", album="Album")
         other = await core.add_track("Other", artist="Band")
         async with core.ctx.session() as session:
-            user = await create_user(session, "listener", "pw-pw-pw-pw", password_hash=quick_password_hash("p"))
+            hashed = quick_password_hash(TEST_PASSWORD)
+            user = await create_user(session, "listener", TEST_PASSWORD, password_hash=hashed)
             album_id = (await session.execute(select(Track.album_id).where(Track.id == track_id))).scalar_one()
             artist_id = (await session.execute(
                 insert(Artist).values(key="name:band", name="Band", name_folded="band").returning(Artist.id)
@@ -480,10 +476,10 @@ async def test_stars_and_ratings_are_read_back(plugin_app: Any) -> None:
 async def test_the_task_runs_and_is_queued_at_both_priorities(plugin_app: Any, doc_tasks: None) -> None:
     from sonantica_lrclib.plugin import LrclibPlugin
 
+    from sonantica_core.tasks.registry import set_context
+
     async with plugin_app(LrclibPlugin()) as core:
         track_id = await core.add_track("Song", artist="Band")
-        from sonantica_core.tasks.registry import set_context
-
         set_context(core.ctx)  # as the worker does
         scope = await run_python_async(snippet('@task("lrclib:fetch"'))
         assert await core.run_task(scope["fetch_lyrics"], track_id) == "found"
@@ -653,8 +649,8 @@ def test_the_test_settings_are_the_templates(room_tone: Path) -> None:
     assert written["tool"]["pytest"]["ini_options"] == documented["tool"]["pytest"]["ini_options"]
 
 
-async def test_the_testing_examples_pass(plugin_app: Any, room_tone: Path) -> None:
-    sys.path.insert(0, str(ROOT / "plugins" / "sonantica-lrclib" / "tests"))
+async def test_the_testing_examples_pass(plugin_app: Any, room_tone: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "plugins" / "sonantica-lrclib" / "tests"))
     from lrclib_fake import running_fake_lrclib
 
     scope = run_python(snippet("async def test_the_task_fetches_and_the_route_serves("))
