@@ -3,7 +3,8 @@
 One :class:`CoreContext` exists per process (web or worker). Plugins receive it
 instead of reaching into core internals; its attributes are the documented,
 stable surface: ``settings``, ``session()``, ``redis``, ``events``, ``storage``
-(the derived-data directory), ``cache`` and ``plugin_config(name)``.
+(the derived-data directory), ``cache``, ``plugin_config(name)`` and
+``outside_client(service, base_url=...)`` (the polite client of an outside service).
 
 Beside it, ``ctx.services`` (:class:`ProcessServices`) holds what the core's own
 parts keep per process (caches, the auth state, the broker, the plugin manager):
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sonantica_core.bus.events import EventPublisher
 from sonantica_core.db.engine import create_engine, session_factory, session_scope
+from sonantica_core.outside.client import OutsideClient, OutsideOptions
 from sonantica_core.settings import Settings
 
 if TYPE_CHECKING:
@@ -53,7 +55,6 @@ class DerivedStorage:
         covers/<size>/<hh>/<hash>.<fmt>        resized covers (webp or jpeg)
         waveforms/<hh>/<track id>.json         audiowaveform peaks
         analysis/<analyzer>/<hh>/<track id>/   other analyzer artifacts
-        stems/<hh>/<track id>/<stem>.flac      separated stems
         transcodes/<hh>/<key>.<ext>            cached transcodes
         plugins/<plugin>/                      a plugin's own files
 
@@ -152,6 +153,10 @@ class ProcessServices:
     analysis_requested: set[int] = field(default_factory=set)
     #: Running transcodes and their cache (``sonantica_core.transcode.get_transcoder``).
     transcoder: Transcoder | None = None
+    #: When this process last recorded a stream of a separation (``sonantica_core.http.routes.stems``).
+    stems_touched: dict[tuple[int, str, str], float] = field(default_factory=dict)
+    #: Polite clients of outside services, by (service, base URL) (``CoreContext.outside_client``).
+    outside_clients: dict[tuple[str, str], OutsideClient] = field(default_factory=dict)
 
 
 @dataclass
@@ -183,7 +188,28 @@ class CoreContext:
         """The validated configuration of plugin ``name``."""
         return self.plugin_configs.get(name)
 
+    def outside_client(self, service: str, *, base_url: str, **options: Any) -> OutsideClient:
+        """The polite client of an outside service, shared by everything in this process.
+
+        ``options`` are fields of :class:`~sonantica_core.outside.client.OutsideOptions`
+        (``interval``, ``timeout``, ``attempts``, ``backoff``, ``cache_ttl``, ...), used when
+        the client is first made. The User-Agent carries the ``CONTACT`` setting; the rate
+        limit and the circuit breaker are shared with every process through Redis.
+        """
+        key = (service, base_url.rstrip("/"))
+        client = self.services.outside_clients.get(key)
+        if client is None:
+            client = OutsideClient(
+                self.redis, service, base_url=base_url, contact=self.settings.contact,
+                options=OutsideOptions(**options),
+            )
+            self.services.outside_clients[key] = client
+        return client
+
     async def close(self) -> None:
+        for client in self.services.outside_clients.values():
+            await client.aclose()
+        self.services.outside_clients.clear()
         await self.redis.aclose()
         await self.engine.dispose()
 

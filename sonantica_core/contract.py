@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import enum
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +23,11 @@ from sonantica_core.errors import SonanticaError
 
 if TYPE_CHECKING:
     import numpy as np
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 #: Version of the plugin contract, as ``(major, minor)``. A plugin declares the
 #: range it supports (``api = ">=1,<2"``) and is refused at start-up otherwise.
-CONTRACT_VERSION: tuple[int, int] = (1, 1)
+CONTRACT_VERSION: tuple[int, int] = (1, 2)
 
 
 # --------------------------------------------------------------------------
@@ -247,6 +249,18 @@ class Analyzer(abc.ABC):
     def start(self, info: AudioInfo) -> AnalysisSession:
         """Begin analysing one track."""
 
+    async def save(self, session: AsyncSession, track_id: int, result: AnalysisResult) -> None:
+        """Optionally write this analyzer's own results to its own tables (made by its migrations).
+
+        Called in the worker, inside the transaction that records this analyzer's outcome for
+        ``track_id``, with ``result`` as :meth:`AnalysisSession.finish` returned it (put your
+        values in :attr:`AnalysisResult.data`). Use ``session.execute``; don't commit. If it
+        raises, none of this analyzer's results are kept and it counts as failed for the track;
+        the other analyzers' results are kept. Read your table back wherever you need it (your
+        routes, ``on_analysis_ready``).
+        """
+        return None
+
     def finish_album(self, tracks: Sequence[AnalysisResult]) -> Mapping[int, Mapping[str, Any]] | None:
         """Optionally compute album-level values once every track of an album is analysed.
 
@@ -258,7 +272,9 @@ class Analyzer(abc.ABC):
 
 
 #: Columns of ``track_audio_features`` an analyzer may fill through
-#: :attr:`AnalysisResult.features`. Anything else goes to ``extras``.
+#: :attr:`AnalysisResult.features`: text for ``key``, ``mode`` and ``camelot_key``
+#: (:data:`TEXT_FEATURES`), numbers for the others. Anything else goes to ``extras``, or to
+#: ``data`` and the analyzer's own table (:meth:`Analyzer.save`).
 FEATURE_COLUMNS: frozenset[str] = frozenset(
     {
         "bpm",
@@ -287,14 +303,22 @@ FEATURE_COLUMNS: frozenset[str] = frozenset(
     }
 )
 
+#: The feature columns that hold text; the others hold numbers.
+TEXT_FEATURES: frozenset[str] = frozenset({"key", "mode", "camelot_key"})
+
 
 @dataclass(slots=True)
 class AnalysisResult:
     """What an analyzer found for one track.
 
-    * ``features``: values for the columns named in :data:`FEATURE_COLUMNS`.
-    * ``extras``: other key/value pairs, stored in ``track_metadata`` with the
-      analyzer's name as source.
+    * ``features``: values for the columns named in :data:`FEATURE_COLUMNS` (numbers, and text
+      for ``key``, ``mode`` and ``camelot_key``; None for "not known"). Any other key, or a value
+      of the wrong type, is refused: the analyzer counts as failed for the track, with an error
+      naming the key, and nothing of its result is kept.
+    * ``extras``: other key/value pairs as text, stored in ``track_metadata`` with the
+      analyzer's name as source (shown in ``GET /api/tracks/{id}/analysis``).
+    * ``data``: typed values of the analyzer's own (numbers, arrays, lists, ...), never stored
+      by the core: handed to :meth:`Analyzer.save`, which writes them to the analyzer's table.
     * ``artifacts``: files to keep in the derived-data directory, by name
       (for example ``{"waveform.json": b"..."}``); served by the core.
     * ``fingerprint``: an acoustic fingerprint, for duplicate detection.
@@ -304,6 +328,7 @@ class AnalysisResult:
 
     features: dict[str, float | str | None] = field(default_factory=dict)
     extras: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     artifacts: dict[str, bytes] = field(default_factory=dict)
     fingerprint: Sequence[int] | None = None
     state: dict[str, Any] = field(default_factory=dict)
@@ -340,22 +365,61 @@ class MetadataValue:
     key: str
     value: str
     source: str
+    #: True: a guess below the provider's match threshold, stored as a candidate and not applied.
+    candidate: bool = False
+    #: How sure the provider is of its match, 0 to 1 (None: an exact identifier matched).
+    score: float | None = None
 
 
-class MetadataProvider(abc.ABC):
-    """Enriches the library from an outside source. Runs in a worker."""
+@dataclass(frozen=True, slots=True)
+class AlbumRef:
+    """What a provider is told about an album: its facts and its tracks in order."""
+
+    id: int
+    title: str
+    album_artist: str | None
+    album_artist_id: int | None
+    musicbrainz_release_id: str | None
+    musicbrainz_release_group_id: str | None
+    date: str | None
+    has_cover: bool
+    tracks: tuple[TrackRef, ...] = ()
+
+
+class MetadataProvider(abc.ABC):  # noqa: B024 (either method may be the one implemented)
+    """Enriches the library from an outside source. Runs in a worker (the enrichment task).
+
+    The core asks :meth:`enrich_album` with the whole album first; a provider that answers
+    None there (the default) is asked :meth:`enrich_track` for each of the album's tracks.
+    Implement at least one of them. Raising records the failure for the album (earlier
+    values are kept).
+    """
 
     name: str = ""
 
-    @abc.abstractmethod
+    async def enrich_album(self, album: AlbumRef) -> Sequence[MetadataValue] | None:
+        """Values for the album, its tracks and artists; None: this provider works per track."""
+        return None
+
     async def enrich_track(self, track: TrackRef) -> Sequence[MetadataValue]:
         """Return values found for ``track`` (empty when nothing is known)."""
+        return ()
+
+
+@dataclass(frozen=True, slots=True)
+class LyricsWord:
+    """One word (or syllable) of a synchronised line, where its time is known (enhanced LRC, SYLT)."""
+
+    start: float  # seconds
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
 class LyricsLine:
     start: float  # seconds
     text: str
+    #: The line's words with their own times; empty when only the line's time is known.
+    words: tuple[LyricsWord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,35 +429,91 @@ class Lyrics:
     source: str
     plain: str | None = None
     synced: tuple[LyricsLine, ...] = ()
+    #: ISO 639 code (``"en"``, ``"eng"``) when known.
     language: str | None = None
     instrumental: bool = False
+    #: What was odd about the source and how it was read (a malformed LRC line, ...), for the user.
+    notes: tuple[str, ...] = ()
+    #: The same song's lyrics in other languages, from the same source.
+    others: tuple[Lyrics, ...] = ()
 
 
 class LyricsProvider(abc.ABC):
-    """Finds lyrics for a track. Runs in a worker; results are cached by the core."""
+    """Finds lyrics for a track; the core caches what it answers.
+
+    A provider that reads only local files (tags, sidecars) leaves ``remote`` false and
+    is asked on the request path. One that asks an outside service sets ``remote = True``:
+    it is asked only by a worker task, which the request path queues.
+    """
 
     name: str = ""
+    #: True: asks an outside service (asked in a worker, never on the request path).
+    remote: bool = False
 
     @abc.abstractmethod
     async def find_lyrics(self, track: TrackRef) -> Lyrics | None:
         """Return lyrics, or None if this provider has none."""
 
 
-@dataclass(frozen=True, slots=True)
-class Stem:
-    name: str  # "vocals", "drums", "bass", "other", ...
-    path: Path
+class StemQuality(enum.StrEnum):
+    """How good a separator's stems are, so clients can say so.
+
+    * ``neural``: a trained source-separation model (Demucs and the like): stems fit for
+      studio use, remixing and karaoke.
+    * ``dsp``: signal processing without a model (harmonic/percussive and repeating-pattern
+      splits): quick and rough, good for practice and sing-along, audible bleed.
+    """
+
+    NEURAL = "neural"
+    DSP = "dsp"
 
 
 class StemSeparator(abc.ABC):
-    """Splits a track into stems on request. Runs in a worker."""
+    """Splits audio into stems, on request, in a worker.
+
+    What a separator declares:
+
+    * ``name`` (unique among separators) and ``version`` (raising it makes stems made
+      by an older version count as outdated: they are made again when asked for);
+    * ``stems``: the names of the stems it gives (``"vocals"``, ``"drums"``, ``"bass"``,
+      ``"other"``, ``"accompaniment"``, ``"harmonic"``, ``"percussive"`` ...), in order;
+    * ``sample_rate`` and ``channels``: the form of the audio it wants (the core
+      decodes the track once and converts it: resampled, down- or up-mixed);
+    * ``needs_gpu``: it is impractically slow without one (a worker without one still runs it);
+    * ``quality``: a :class:`StemQuality` shown to clients;
+    * ``chunk_seconds`` and ``overlap_seconds``: how it is fed.
+
+    How it is fed: the core streams the track through the decode pipeline and calls
+    :meth:`separate` with bounded chunks of ``chunk_seconds`` (the last one shorter),
+    each beginning ``overlap_seconds`` before the previous one ended. The outputs of
+    two neighbouring chunks are cross-faded over the overlap, so a separator that
+    behaves differently at a chunk's edges leaves no seam; memory stays bounded
+    whatever the length of the track. The core writes each stem as a FLAC file and
+    never holds more than one chunk (plus one overlap) per stem.
+
+    What it returns: for every name in ``stems``, a ``float32`` array of the chunk's
+    shape ``(frames, channels)``. A separator may keep no state between chunks (chunks
+    of different tracks may follow each other on one object).
+    """
 
     name: str = ""
+    version: int = 1
     stems: tuple[str, ...] = ("vocals", "drums", "bass", "other")
+    sample_rate: int = 44100
+    channels: int = 2
+    needs_gpu: bool = False
+    quality: StemQuality = StemQuality.DSP
+    chunk_seconds: float = 30.0
+    overlap_seconds: float = 1.0
+
+    def load(self) -> None:
+        """Get ready before the first chunk (load weights, pick a device); called once per
+        separation, in the worker. Raise with a message that says what is missing."""
+        return None
 
     @abc.abstractmethod
-    def separate(self, track: TrackRef, source: Path, out_dir: Path) -> Sequence[Stem]:
-        """Write one file per stem under ``out_dir`` and return them."""
+    def separate(self, chunk: np.ndarray) -> Mapping[str, np.ndarray]:
+        """Split one ``(frames, channels)`` float32 chunk: ``{stem: array of the same shape}``."""
 
 
 @dataclass(frozen=True, slots=True)

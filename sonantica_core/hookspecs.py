@@ -97,9 +97,12 @@ def register_metadata_providers(ctx: CoreContext) -> Sequence[MetadataProvider]:
     """Return the :class:`~sonantica_core.contract.MetadataProvider` objects this plugin offers.
 
     Receives the process's core context. Returns a list (empty: none).
-    Every plugin's result is kept; no first result wins: every provider is asked
-    and all their values are stored (with the provider as source).
-    Called once per process. Runs in: worker (enrichment tasks).
+    Every plugin's result is kept; no first result wins: the enrichment task
+    (after a scan, ``POST /api/albums/{id}/enrich``, ``sonantica enrich``) asks every
+    provider about an album (``enrich_album``, else ``enrich_track`` per track) and
+    stores all their values with their source; candidates are kept, not applied;
+    a provider that raises is recorded as failed for the album.
+    Called once per process. Runs in: worker (the ``core:enrich-album`` task).
 
     .. versionadded:: 1.0
     """
@@ -111,8 +114,10 @@ def register_lyrics_providers(ctx: CoreContext) -> Sequence[LyricsProvider]:
 
     Receives the process's core context. Returns a list (empty: none).
     Every plugin's result is kept; when lyrics are wanted the providers are
-    asked in plugin order and the first one that finds lyrics wins.
-    Called once per process. Runs in: worker (lyrics are fetched by a task and cached).
+    asked in the order of ``LYRICS_ORDER`` (then plugin order) and the first one
+    that finds lyrics wins; the answer is cached until the track changes.
+    Called once per process. Runs in: web (providers with ``remote = False``, on
+    the request path) and worker (``remote = True`` ones, the ``core:lyrics`` task).
 
     .. versionadded:: 1.0
     """
@@ -124,8 +129,17 @@ def register_stem_separators(ctx: CoreContext) -> Sequence[StemSeparator]:
 
     Receives the process's core context. Returns a list (empty: none).
     Every plugin's result is kept; a request names the separator to use, or the
-    first one in plugin order is used.
-    Called once per process. Runs in: worker (separation is requested, then queued).
+    first one in plugin order is used. A separator that cannot run here (no model
+    weights, a missing library) is better left out of the list, with the reason
+    raised from the plugin's ``validate_environment`` or ``startup``, so its status says why.
+
+    The core does the rest (``sonantica_core.stems``): it decodes the track once,
+    converts it to the separator's ``sample_rate`` and ``channels``, calls
+    ``separate(chunk)`` with chunks of ``chunk_seconds`` overlapping by
+    ``overlap_seconds``, cross-fades neighbouring outputs, and writes one FLAC file
+    per stem under ``DATA_DIR/stems`` (never in a media folder).
+    Called once per process. Runs in: worker (separation is requested, then queued);
+    the web process reads the declarations (names, stems, quality) to answer listings.
 
     .. versionadded:: 1.0
     """

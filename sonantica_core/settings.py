@@ -199,6 +199,17 @@ def _parse_profiles(raw: str) -> tuple[tuple[str, str, int, int], ...]:
     return tuple(found)
 
 
+def _parse_names(raw: str) -> tuple[str, ...]:
+    """``a, b,c`` → ("a", "b", "c"): names, comma-separated, each once."""
+    names: list[str] = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", item):
+            raise ValueError(f"each name is letters, digits, '_', '.' or '-', got {item!r}")
+        if item not in names:
+            names.append(item)
+    return tuple(names)
+
+
 def _parse_user_caps(raw: str) -> tuple[tuple[str, int, int], ...]:
     """``USERNAME=KBPS[:MAX_RATE]`` items → (username, kbps, rate or 0)."""
     found = []
@@ -344,6 +355,43 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _parse_count(0, 10_000_000),
     ),
     SettingSpec(
+        "stems_ttl_days",
+        "STEMS_TTL_DAYS",
+        "Stems not streamed for this many days are deleted (the original is never touched).",
+        "30",
+        _parse_count(1, 36_500),
+    ),
+    SettingSpec(
+        "stems_max_bytes",
+        "STEMS_MAX_BYTES",
+        "Size cap of all stems and mixes under DATA_DIR/stems; past it the least recently used go first.",
+        "21474836480",
+        _parse_count(0, 2**62),
+    ),
+    SettingSpec(
+        "contact",
+        "CONTACT",
+        "How outside services (MusicBrainz, LRCLIB) can reach this server's admin: an e-mail address or URL, "
+        "sent in the User-Agent. Providers that need one stay off without it.",
+        "",
+    ),
+    SettingSpec(
+        "lyrics_order",
+        "LYRICS_ORDER",
+        "Lyrics providers to ask, by name, comma-separated, first wins; providers not named are asked after, "
+        "in plugin order.",
+        "embedded,sidecar,lrclib",
+        _parse_names,
+    ),
+    SettingSpec(
+        "metadata_overwrite_tags",
+        "METADATA_OVERWRITE_TAGS",
+        "Let values from metadata providers (MusicBrainz) replace values read from the files' tags; "
+        "false: they only fill what the tags leave empty.",
+        "false",
+        _parse_bool,
+    ),
+    SettingSpec(
         "task_redelivery_seconds",
         "TASK_REDELIVERY_SECONDS",
         "Seconds after which a task held by a dead worker is given to another.",
@@ -387,6 +435,11 @@ class Settings:
     transcode_max_concurrent: int = 8
     transcode_max_per_user: int = 3
     transcode_cache_mb: int = 2048
+    stems_ttl_days: int = 30
+    stems_max_bytes: int = 21474836480
+    contact: str = ""
+    lyrics_order: tuple[str, ...] = ("embedded", "sidecar", "lrclib")
+    metadata_overwrite_tags: bool = False
     #: The ``[plugins.NAME]`` tables and ``enabled`` list of plugins.toml, raw.
     plugins_config: Mapping[str, Any] = field(default_factory=dict)
 

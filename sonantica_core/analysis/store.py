@@ -21,9 +21,10 @@ from sqlalchemy.dialects.postgresql import insert
 
 from sonantica_core.analysis.duplicates import fingerprint_terms
 from sonantica_core.context import CoreContext, DerivedStorage
-from sonantica_core.contract import FEATURE_COLUMNS, AnalysisResult, Analyzer
+from sonantica_core.contract import FEATURE_COLUMNS, TEXT_FEATURES, AnalysisResult, Analyzer
 from sonantica_core.db.analysis import TrackAnalysis, TrackAudioFeatures, TrackFingerprint, TrackMetadata
 from sonantica_core.db.library import Track
+from sonantica_core.errors import SonanticaError
 
 log = logging.getLogger("sonantica.analysis")
 
@@ -50,16 +51,34 @@ def artifact_path(storage: DerivedStorage, analyzer: str, track_id: int, name: s
     return storage.path(f"analysis/{analyzer}", track_id, f"{track_id}/{name}")
 
 
-def _clean_features(analyzer: str, features: Mapping[str, Any]) -> dict[str, Any]:
+class ResultRefused(SonanticaError):
+    """An analyzer's result the core cannot keep as it is (an unknown feature, a wrong type)."""
+
+
+def checked_features(analyzer: str, features: Mapping[str, Any]) -> dict[str, Any]:
+    """The features as stored: numpy scalars made plain, non-finite numbers made None.
+
+    Raises :class:`ResultRefused` for a key outside :data:`FEATURE_COLUMNS` or a value of the
+    wrong type, naming it: a result is kept whole or not at all.
+    """
     clean = {}
     for key, value in features.items():
         if key not in FEATURE_COLUMNS:
-            log.warning("analyzer %s returned unknown feature %r; put it in extras", analyzer, key)
-            continue
-        if isinstance(value, (np.floating, np.integer)):
+            raise ResultRefused(
+                f"analyzer {analyzer} returned the unknown feature {key!r}: features are the columns of "
+                "FEATURE_COLUMNS; put other values in extras (text) or in data for your own table (Analyzer.save)"
+            )
+        if isinstance(value, (np.floating, np.integer, np.bool_)):
             value = value.item()
-        if isinstance(value, float) and not np.isfinite(value):
-            value = None
+        if value is None:
+            pass
+        elif key in TEXT_FEATURES:
+            if not isinstance(value, str):
+                raise ResultRefused(f"analyzer {analyzer}: feature {key!r} must be text, not {type(value).__name__}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ResultRefused(f"analyzer {analyzer}: feature {key!r} must be a number, not {type(value).__name__}")
+        else:
+            value = float(value) if np.isfinite(value) else None
         clean[key] = value
     return clean
 
@@ -78,6 +97,7 @@ async def store_results(
     """Write every analyzer's result (or error) for ``track_id`` in one transaction."""
     outcome = StoredOutcome()
     versions = {a.name: a.version for a in analyzers}
+    by_name = {a.name: a for a in analyzers}
     features: dict[str, Any] = {}
     async with ctx.session() as session:
         for name, result in results.items():
@@ -93,16 +113,17 @@ async def store_results(
                 outcome.failed[name] = row["error"]
             else:
                 try:
-                    features.update(_clean_features(name, result.features))
-                    await _store_extras(session, track_id, name, result.extras)
-                    _store_artifacts(ctx.storage, track_id, name, result.artifacts)
-                    if result.fingerprint is not None:
-                        await _store_fingerprint(session, track_id, name, versions.get(name, 1), result)
+                    async with session.begin_nested():  # this analyzer's writes stand or fall together
+                        clean = await _store_result(ctx, session, track_id, by_name.get(name), name, result)
+                    features.update(clean)
                     state = json.dumps(result.state, default=_json_default) if result.state else None
                     row.update(status="done", error=None, state=state)
                     outcome.done.append(name)
                 except Exception as exc:  # a result we cannot keep counts as that analyzer failing
-                    log.exception("could not store the result of %s for track %d", name, track_id)
+                    if isinstance(exc, ResultRefused):
+                        log.error("track %d: %s", track_id, exc)
+                    else:
+                        log.exception("could not store the result of %s for track %d", name, track_id)
                     row.update(status="failed", error=f"storing the result: {_error_text(exc)}", state=None)
                     outcome.failed[name] = row["error"]
             stmt = insert(TrackAnalysis).values(**row)
@@ -115,6 +136,21 @@ async def store_results(
             await upsert_features(session, track_id, features, source=", ".join(sorted(outcome.done)))
     outcome.features = features
     return outcome
+
+
+async def _store_result(
+    ctx: CoreContext, session: Any, track_id: int, analyzer: Analyzer | None, name: str, result: AnalysisResult
+) -> dict[str, Any]:
+    """Write one analyzer's extras, artifacts, fingerprint and own tables; returns its checked features."""
+    clean = checked_features(name, result.features)
+    await _store_extras(session, track_id, name, result.extras)
+    _store_artifacts(ctx.storage, track_id, name, result.artifacts)
+    version = analyzer.version if analyzer is not None else 1
+    if result.fingerprint is not None:
+        await _store_fingerprint(session, track_id, name, version, result)
+    if analyzer is not None:
+        await analyzer.save(session, track_id, result)
+    return clean
 
 
 async def upsert_features(session: Any, track_id: int, features: Mapping[str, Any], source: str | None = None) -> None:
@@ -213,8 +249,12 @@ async def finish_albums(ctx: CoreContext, track_id: int, analyzers: Sequence[Ana
             except Exception:
                 log.exception("album pass of %s failed for album %d", analyzer.name, album_id)
                 continue
-            for member_id, member_values in values.items():
-                clean = _clean_features(analyzer.name, member_values)
+            try:
+                checked = {int(member): checked_features(analyzer.name, v) for member, v in values.items()}
+            except ResultRefused as refused:
+                log.error("album pass of %s for album %d: %s", analyzer.name, album_id, refused)
+                continue
+            for member_id, clean in checked.items():
                 if clean:
                     await upsert_features(session, int(member_id), clean)
                     updated.append(int(member_id))

@@ -53,6 +53,8 @@ class LibraryChange:
     audio_changed: tuple[int, ...] = ()
     #: New analysis results (tempo, key, loudness ...).
     analysed: tuple[int, ...] = ()
+    #: Stems of these tracks became ready or were deleted (the track's details show them).
+    stems: tuple[int, ...] = ()
 
     @property
     def relocated(self) -> tuple[int, ...]:
@@ -64,7 +66,7 @@ class LibraryChange:
         return bool(self.added or self.changed or self.moved or self.removed or self.audio_changed)
 
     def __bool__(self) -> bool:
-        return self.from_scan or bool(self.analysed)
+        return self.from_scan or bool(self.analysed) or bool(self.stems)
 
 
 #: ``listener(ctx, change)``: an in-process subscriber.

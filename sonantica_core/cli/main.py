@@ -8,11 +8,11 @@ import warnings
 from collections.abc import Sequence
 
 from sonantica_core import __version__
-from sonantica_core.cli import doctor, migrate, newplugin, plugins, scan, serve, users, worker
+from sonantica_core.cli import doctor, enrich, migrate, newplugin, plugins, scan, serve, users, worker
 from sonantica_core.cli.common import report_failure
 from sonantica_core.cli.plugin_commands import add_plugin_commands
 
-SUBCOMMANDS = (serve, worker, migrate, users, scan, doctor, plugins, newplugin)
+SUBCOMMANDS = (serve, worker, migrate, users, scan, doctor, plugins, newplugin, enrich)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

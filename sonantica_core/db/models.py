@@ -8,6 +8,7 @@ from sonantica_core.db.analysis import (
     TrackMetadata,
 )
 from sonantica_core.db.base import Base
+from sonantica_core.db.enrichment import AlbumMetadata, ArtistMetadata, EnrichmentRun
 from sonantica_core.db.library import (
     Album,
     AlbumArtist,
@@ -20,6 +21,7 @@ from sonantica_core.db.library import (
     TrackGenre,
 )
 from sonantica_core.db.playback import Download, PersonalMix, PlaybackHistory, Playlist, PlaylistTrack
+from sonantica_core.db.stems import TrackStems
 from sonantica_core.db.userdata import AlbumAnnotation, ArtistAnnotation, SmartPlaylist, TrackAnnotation
 from sonantica_core.db.users import ApiKey, AppPassword, RefreshToken, User
 
@@ -27,12 +29,15 @@ __all__ = [
     "Album",
     "AlbumAnnotation",
     "AlbumArtist",
+    "AlbumMetadata",
     "ApiKey",
     "AppPassword",
     "Artist",
     "ArtistAnnotation",
+    "ArtistMetadata",
     "Base",
     "Download",
+    "EnrichmentRun",
     "Genre",
     "PersonalMix",
     "PlaybackHistory",
@@ -51,5 +56,6 @@ __all__ = [
     "TrackFingerprint",
     "TrackGenre",
     "TrackMetadata",
+    "TrackStems",
     "User",
 ]

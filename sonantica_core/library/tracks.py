@@ -23,16 +23,18 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    literal_column,
     or_,
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.util import ClauseAdapter
 
 from sonantica_core.db.analysis import TrackAudioFeatures
 from sonantica_core.db.library import Album, Artist, Genre, Track, TrackArtist, TrackGenre
+from sonantica_core.db.stems import TrackStems
 from sonantica_core.library import marks, present
 from sonantica_core.library.keyset import Ordering, Page, Position, fetch_page, key_columns, page_statement
 from sonantica_core.library.queries import TrackListQuery, since_utc
@@ -289,6 +291,29 @@ async def list_tracks(
     return [present.track_item(row) for row in page.rows], page.next_cursor
 
 
+_S = TrackStems.__table__.c
+#: The track's ready separations: ``[{"separator", "quality", "stems": {stem: bytes}, "bytes"}]`` (mixes left out).
+STEMS_COLUMN = (
+    select(
+        func.coalesce(
+            func.jsonb_agg(
+                aggregate_order_by(
+                    func.jsonb_build_object(
+                        "separator", _S.separator, "quality", _S.quality, "stems", _S.stems, "bytes", _S.bytes
+                    ),
+                    _S.separator,
+                )
+            ),
+            literal_column("'[]'::jsonb"),
+            type_=JSONB,
+        )
+    )
+    .where(_S.track_id == T.id, _S.mix == "", _S.state == "ready")
+    .scalar_subquery()
+    .label("stems")
+)
+
+
 DETAIL_COLUMNS: tuple[ColumnElement[Any], ...] = (
     *ITEM_COLUMNS,
     credits_column(T.id, "composer").label("composers"),
@@ -312,6 +337,7 @@ DETAIL_COLUMNS: tuple[ColumnElement[Any], ...] = (
     T.updated_at,
     A.album_artist_id,
     *(column.label(f"feature_{column.name}") for column in TrackAudioFeatures.__table__.c if column.name != "track_id"),
+    STEMS_COLUMN,
 )
 
 
@@ -354,6 +380,8 @@ def track_detail(row: Any) -> dict[str, Any]:
             "path": {"root": row.root, "relative_path": row.relative_path},
             "updated_at": present.iso(row.updated_at),
             "features": _features(features) if row.analyzed_at is not None else None,
+            "is_separated": bool(row.stems),
+            "stems": row.stems or [],
         }
     )
     item["links"]["artist"] = (

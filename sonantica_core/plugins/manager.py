@@ -137,6 +137,10 @@ class PluginManager:
         wanted = {name: kwargs[name] for name in (*impl.argnames, *impl.kwargnames) if name in kwargs}
         return functools.partial(impl.function, **wanted)
 
+    def note_failure(self, provider: Any, what: str, outcome: Outcome) -> None:
+        """Log and count a failed call of a provider object the caller made itself (through ``run_isolated``)."""
+        self._note(self.plugin_of(provider), f"{what} ({getattr(provider, 'name', '?')})", outcome)
+
     def _note(self, plugin: str, what: str, outcome: Outcome) -> None:
         """Log a failed call with the plugin's name and count it against the plugin."""
         record = self.records.get(plugin)

@@ -39,6 +39,9 @@ async def scan_library(run_id: int | None = None, roots: list[str] | None = None
             from sonantica_core.analysis.tasks import queue_backlog
 
             await queue_backlog(ctx)  # new and changed tracks, at low priority
+            from sonantica_core.metadata.tasks import queue_enrichment_backlog
+
+            await queue_enrichment_backlog(ctx)  # albums no metadata provider was asked about yet
         except ScanAlreadyRunning:
             await ctx.redis.set(AGAIN_KEY, "1", ex=3600)
             log.info("a scan is running; it will go again when it ends")

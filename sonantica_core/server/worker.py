@@ -30,7 +30,11 @@ log = logging.getLogger("sonantica.worker")
 CORE_TASK_MODULES: tuple[str, ...] = (
     "sonantica_core.scanning.tasks",
     "sonantica_core.analysis.tasks",
+    "sonantica_core.lyrics.tasks",
+    "sonantica_core.metadata.tasks",
     "sonantica_core.analysis.duplicate_report",
+    "sonantica_core.stems.jobs",
+    "sonantica_core.stems.evict",
     "sonantica_core.listening.tasks",
 )
 

@@ -19,11 +19,15 @@ import sonantica_core
 from sonantica_core.errors import SonanticaError
 
 BUNDLED_PLUGIN_PACKAGES = (
+    "sonantica_demucs",
     "sonantica_descriptors",
+    "sonantica_dspstems",
     "sonantica_fingerprint",
     "sonantica_key",
     "sonantica_loudness",
     "sonantica_lrclib",
+    "sonantica_lyrics",
+    "sonantica_musicbrainz",
     "sonantica_scanner",
     "sonantica_scrobble",
     "sonantica_subsonic",

@@ -67,6 +67,8 @@ async def test_track_detail(api: Any, library: Library) -> None:
         "replaygain": {"track_gain": None, "track_peak": None, "album_gain": None, "album_peak": None},
         "tags_guessed": False,
         "path": {"root": "music", "relative_path": "0007 Hunter.flac"},
+        "is_separated": False,
+        "stems": [],
     }
     assert features["bpm"] == 90.0 and features["camelot_key"] == "8A" and features["loudness_lufs"] == -9.5
     assert features["danceability"] is None and features["analyzed_at"].endswith("+00:00")

@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from plugin_samples import FixedLyrics, Greeter, LyricsPlugin, Subsonic, SuffixScanner
 from pydantic import Field
@@ -27,7 +28,6 @@ from sonantica_core.contract import (
     RecommendationSeed,
     Recommender,
     ScoredTrack,
-    Stem,
     StemSeparator,
     TrackRef,
     TracksChanged,
@@ -93,8 +93,10 @@ class Providers(Plugin):
         class Splitter(StemSeparator):
             name = "splitter"
 
-            def separate(self, track: TrackRef, source: Path, out_dir: Path) -> list[Stem]:
-                return [Stem("vocals", out_dir / "vocals.flac")]
+            stems = ("vocals", "accompaniment")
+
+            def separate(self, chunk: np.ndarray) -> dict[str, np.ndarray]:
+                return {"vocals": chunk * 0.25, "accompaniment": chunk * 0.75}
 
         return [Splitter()]
 
@@ -159,10 +161,12 @@ async def test_hook_register_lyrics_providers(plugin_app) -> None:
     assert (provider.name, lyrics) == ("b", found)
 
 
-async def test_hook_register_stem_separators(plugin_app, tmp_path: Path) -> None:
+async def test_hook_register_stem_separators(plugin_app) -> None:
     async with plugin_app(Providers()) as core:
         [separator] = core.manager.stem_separators()
-    assert separator.separate(TRACK, tmp_path / "in.flac", tmp_path) == [Stem("vocals", tmp_path / "vocals.flac")]
+    parts = separator.separate(np.ones((4, 2), np.float32))
+    assert sorted(parts) == ["accompaniment", "vocals"]
+    assert np.allclose(parts["vocals"] + parts["accompaniment"], 1.0)
 
 
 async def test_hook_register_recommenders(plugin_app) -> None:

@@ -1,14 +1,17 @@
-"""A small client for the LRCLIB HTTP API (``/api/get`` and ``/api/search``)."""
+"""A small client for the LRCLIB HTTP API (``/api/get`` and ``/api/search``), through the core's polite client.
+
+Requests are rate-limited across every worker, retried on 503 and time-outs, cached in
+Redis, and stopped by the circuit breaker while LRCLIB is down
+(:meth:`~sonantica_core.context.CoreContext.outside_client`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
-import httpx
-
 from sonantica_core.errors import SonanticaError
+from sonantica_core.outside import OutsideError, OutsideHTTPError, OutsideTimeout, OutsideUnavailable
 from sonantica_lrclib.config import LrclibConfig
 
 
@@ -44,27 +47,16 @@ class LrclibRecord:
 
 
 class LrclibClient:
-    """``async with LrclibClient(config) as client: await client.get(...)``."""
+    """``await LrclibClient(ctx, config).get(...)``: records, or :class:`LrclibError` (``fresh``: skip the cache)."""
 
-    def __init__(self, config: LrclibConfig) -> None:
+    def __init__(self, ctx: Any, config: LrclibConfig, *, fresh: bool = False) -> None:
         self._config = config
-        self._http: httpx.AsyncClient | None = None
-
-    async def __aenter__(self) -> LrclibClient:
-        self._http = httpx.AsyncClient(
-            base_url=self._config.base_url,
-            timeout=self._config.timeout,
-            headers={"User-Agent": self._config.user_agent, "Accept": "application/json"},
-            follow_redirects=True,
+        self._cached = not fresh
+        self._http = ctx.outside_client(
+            "lrclib", base_url=config.base_url, timeout=config.timeout, interval=config.interval,
+            attempts=config.attempts, backoff=config.backoff, cache_ttl=config.cache_hours * 3600,
+            user_agent=config.user_agent,
         )
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
 
     async def get(self, track_name: str, artist_name: str, album_name: str, duration: float) -> LrclibRecord | None:
         """The entry matching this exact signature (LRCLIB allows ±2 s on the duration), or None."""
@@ -88,18 +80,18 @@ class LrclibClient:
         return [LrclibRecord.from_json(item) for item in data if isinstance(item, dict)]
 
     async def _request(self, path: str, params: dict[str, str]) -> Any:
-        if self._http is None:
-            raise RuntimeError("use LrclibClient in `async with`")
         try:
-            response = await self._http.get(path, params=params)
-        except httpx.TimeoutException:
+            response = await self._http.get(path, params, accept="application/json", cache=self._cached)
+        except OutsideTimeout:
             raise LrclibError(f"LRCLIB did not answer {path} within {self._config.timeout:g} s") from None
-        except httpx.HTTPError as exc:
+        except OutsideHTTPError as exc:
+            raise LrclibError(f"LRCLIB answered {path} with HTTP {exc.status}") from None
+        except OutsideUnavailable as exc:
             raise LrclibError(f"LRCLIB is unreachable at {self._config.base_url}: {exc}") from None
-        if response.status_code == 404:
+        except OutsideError as exc:
+            raise LrclibError(f"LRCLIB could not be asked: {exc}") from None
+        if response.status == 404:
             return None
-        if response.status_code != 200:
-            raise LrclibError(f"LRCLIB answered {path} with HTTP {response.status_code}")
         try:
             return response.json()
         except ValueError:

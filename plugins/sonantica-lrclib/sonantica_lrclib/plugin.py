@@ -27,7 +27,7 @@ class LrclibPlugin(Plugin):
 
     @hookimpl
     def register_lyrics_providers(self, ctx: Any) -> list[LyricsProvider]:
-        return [LrclibLyricsProvider(ctx.plugin_config(self.name))]
+        return [LrclibLyricsProvider(ctx, ctx.plugin_config(self.name))]
 
     @hookimpl
     def register_routes(self, ctx: Any) -> list[Any]:

@@ -3,36 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sonantica_core.contract import Lyrics, LyricsProvider, TrackRef
+from sonantica_core.text.lrc import read_lrc
 from sonantica_lrclib.client import LrclibClient, LrclibRecord
 from sonantica_lrclib.config import LrclibConfig
-from sonantica_lrclib.lrc import parse_lrc, plain_from_lrc
 
 
 class LrclibLyricsProvider(LyricsProvider):
     """Asks ``/api/get`` with the track's full signature, then ``/api/search`` for a close match."""
 
     name = "lrclib"
+    remote = True
 
-    def __init__(self, config: LrclibConfig) -> None:
+    def __init__(self, ctx: Any, config: LrclibConfig) -> None:
+        self.ctx = ctx
         self.config = config
 
     async def find_lyrics(self, track: TrackRef) -> Lyrics | None:
         record = await self.lookup(track)
         return to_lyrics(record) if record is not None else None
 
-    async def lookup(self, track: TrackRef) -> LrclibRecord | None:
-        """The LRCLIB entry for ``track``, or None. Raises ``LrclibError`` when LRCLIB cannot be asked."""
+    async def lookup(self, track: TrackRef, *, fresh: bool = False) -> LrclibRecord | None:
+        """The LRCLIB entry for ``track``, or None. Raises ``LrclibError`` when LRCLIB cannot be asked.
+
+        ``fresh``: ask LRCLIB even when its answer is cached."""
         artist = track.artist or track.album_artist
         if not track.title or not artist:
             return None
-        async with LrclibClient(self.config) as client:
-            if track.album and track.duration:
-                exact = await client.get(track.title, artist, track.album, track.duration)
-                if exact is not None:
-                    return exact
-            found = await client.search(track.title, artist)
+        client = LrclibClient(self.ctx, self.config, fresh=fresh)
+        if track.album and track.duration:
+            exact = await client.get(track.title, artist, track.album, track.duration)
+            if exact is not None:
+                return exact
+        found = await client.search(track.title, artist)
         return best_match(found, track, self.config.duration_tolerance)
 
 
@@ -57,7 +62,9 @@ def best_match(records: Sequence[LrclibRecord], track: TrackRef, tolerance: floa
 
 
 def to_lyrics(record: LrclibRecord) -> Lyrics:
-    """An LRCLIB entry as the contract's :class:`Lyrics`."""
-    synced = parse_lrc(record.synced) if record.synced else ()
-    plain = record.plain or (plain_from_lrc(record.synced) if record.synced else None)
-    return Lyrics(source="lrclib", plain=plain, synced=synced, instrumental=record.instrumental)
+    """An LRCLIB entry as the contract's :class:`Lyrics` (enhanced LRC's word times kept, odd lines noted)."""
+    document = read_lrc(record.synced) if record.synced else None
+    synced = document.lines if document else ()
+    plain = record.plain or (document.plain() if document else None) or None
+    return Lyrics(source="lrclib", plain=plain, synced=synced, instrumental=record.instrumental,
+                  notes=document.notes if document else ())

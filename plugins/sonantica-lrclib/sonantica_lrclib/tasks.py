@@ -30,7 +30,7 @@ async def fetch_lyrics(track_id: int, force: bool = False) -> str:
     track = await track_ref(ctx, track_id)
     if track is None:
         return "no such track"
-    record = await LrclibLyricsProvider(config).lookup(track)
+    record = await LrclibLyricsProvider(ctx, config).lookup(track, fresh=force)
     await save_lyrics(ctx, track_id, record)
     await ctx.events.publish({"type": "lrclib.lyrics", "track_id": track_id, "found": record is not None})
     outcome = "found" if record is not None else "not found"

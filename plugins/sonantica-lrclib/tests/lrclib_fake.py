@@ -35,6 +35,7 @@ class FakeLrclib:
     url: str = ""
     songs: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, dict[str, str], dict[str, str]]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # when each request arrived (time.monotonic)
     status: int | None = None  # answer every request with this status instead
     delay: float = 0.0
 
@@ -63,6 +64,7 @@ def _handler(fake: FakeLrclib) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+            fake.times.append(time.monotonic())
             fake.requests.append((parts.path, params, dict(self.headers)))
             time.sleep(fake.delay)
             if fake.status is not None:

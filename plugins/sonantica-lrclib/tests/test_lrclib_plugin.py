@@ -129,3 +129,23 @@ async def test_the_table_comes_and_goes_with_its_own_migrations(plugin_app, data
         async with core.ctx.session() as session:
             exists = (await session.execute(text("SELECT to_regclass('lrclib_lyrics')"))).scalar()
         assert exists is None
+
+
+async def test_in_the_core_lyrics_chain_lrclib_is_asked_by_the_worker(plugin_app, lrclib_server) -> None:
+    from sonantica_core.lyrics.tasks import find_lyrics_task
+
+    known_song(lrclib_server)
+    lrclib_server.songs[-1]["syncedLyrics"] = "[00:01.00]<00:01.00>Word <00:01.40>by <00:01.80>word\n[00:03.00]Next"
+    config = {"lrclib": {"base_url": lrclib_server.url, "interval": 0}}
+    async with plugin_app(LrclibPlugin(), config=config, CONTACT="admin@example.org") as core:
+        track_id = await core.add_track("Song", artist="The Band", album="Album", duration=200.2)
+        first = await core.client.get(f"/api/tracks/{track_id}/lyrics")
+        asked_on_request = len(lrclib_server.requests)
+        assert await core.run_task(find_lyrics_task, track_id) == "found"
+        answer = await core.client.get(f"/api/tracks/{track_id}/lyrics")
+    assert first.status_code == 202 and first.json()["status"] == "queued" and asked_on_request == 0
+    body = answer.json()
+    assert answer.status_code == 200 and body["source"] == "lrclib" and body["synced"] is True
+    assert body["structuredLyrics"][0]["line"][0] == {"start": 1000, "value": "Word by word", "words": [
+        {"start": 1000, "value": "Word"}, {"start": 1400, "value": "by"}, {"start": 1800, "value": "word"}]}
+    assert lrclib_server.requests[0][2]["User-Agent"].endswith("( admin@example.org )")

@@ -13,9 +13,9 @@ from starlette.responses import Response
 from sonantica_core.db.library import Album, Track
 from sonantica_core.http.routes.covers import serve_cover
 from sonantica_core.http.routes.stream import StreamEndpoint
+from sonantica_core.lyrics import lyrics_for
 from sonantica_core.media.covers import SIZES, placeholder
 from sonantica_core.media.trackcache import get_track_cache
-from sonantica_core.text.lrc import parse_lrc
 from sonantica_core.transcode import BadTranscodeRequest, TranscodeRequest, format_named, parse_request
 from sonantica_subsonic import ids
 from sonantica_subsonic.api import Call, method
@@ -119,58 +119,47 @@ async def get_cover_art(call: Call) -> Response:
     return await serve_cover(Request(scope, call.request.receive), found[1], f"{kind}-{number}")
 
 
-def _lyrics_lines(text: str) -> tuple[list[dict[str, Any]], bool]:
-    timed = parse_lrc(text)
-    if timed:
-        return [{"start": round(line.start * 1000), "value": line.text} for line in timed], True
-    return [{"value": line} for line in text.splitlines()], False
+#: The keys of an OpenSubsonic ``structuredLyrics`` line (the core's lines may also carry word times).
+_LINE_KEYS = ("start", "value")
 
 
-@method("getLyricsBySongId", cached=True)
+def _structured(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The core's structured lyrics as OpenSubsonic's ``structuredLyrics`` (no keys it does not define)."""
+    return [
+        {**{key: value for key, value in entry.items() if key != "line"},
+         "line": [{key: line[key] for key in _LINE_KEYS if key in line} for line in entry["line"]]}
+        for entry in document.get("structuredLyrics") or []
+    ]
+
+
+@method("getLyricsBySongId")
 async def get_lyrics_by_song_id(call: Call) -> dict[str, Any]:
+    """The core's lyrics chain (tags, sidecars, LRCLIB ... in ``LYRICS_ORDER``); empty while a worker looks."""
     track_id = ids.number(call.params.required("id"), ids.SONG)
-    async with call.ctx.session() as session:
-        row = (
-            await session.execute(
-                select(Track.lyrics, Track.artist, Track.title).where(Track.id == track_id, Track.removed_at.is_(None))
-            )
-        ).first()
-    if row is None:
+    answer = await lyrics_for(call.ctx, track_id)
+    if answer is None:
         raise not_found("song")
-    structured = []
-    if row.lyrics and row.lyrics.strip():
-        lines, synced = _lyrics_lines(row.lyrics)
-        structured.append(
-            {
-                "displayArtist": row.artist or "",
-                "displayTitle": row.title,
-                "lang": "xxx",
-                "offset": 0,
-                "synced": synced,
-                "line": lines,
-            }
-        )
-    return {"lyricsList": {"structuredLyrics": structured}}
+    return {"lyricsList": {"structuredLyrics": _structured(answer.document) if answer.status == "found" else []}}
 
 
-@method("getLyrics", cached=True)
+@method("getLyrics")
 async def get_lyrics(call: Call) -> dict[str, Any]:
+    """The lyrics of the first song with this artist and title that has any (through the core's chain)."""
     artist, title = call.params.get("artist") or "", call.params.get("title") or ""
-    query = select(Track.lyrics, Track.artist, Track.title).where(
-        Track.removed_at.is_(None), Track.lyrics.is_not(None), Track.lyrics != ""
-    )
+    if not title and not artist:
+        return {"lyrics": {}}
+    query = select(Track.id, Track.artist, Track.title).where(Track.removed_at.is_(None))
     if title:
         query = query.where(func.lower(Track.title) == title.lower())
     if artist:
         query = query.where(func.lower(Track.artist) == artist.lower())
-    if not title and not artist:
-        return {"lyrics": {}}
     async with call.ctx.session() as session:
-        row = (await session.execute(query.order_by(Track.id).limit(1))).first()
-    if row is None:
-        return {"lyrics": {"artist": artist, "title": title}}
-    words = "\n".join(line.text for line in parse_lrc(row.lyrics)) or row.lyrics
-    return {"lyrics": {"artist": row.artist or "", "title": row.title, "value": words}}
+        rows = (await session.execute(query.order_by(Track.lyrics.is_(None), Track.id).limit(5))).all()
+    for row in rows:
+        answer = await lyrics_for(call.ctx, row.id)
+        if answer is not None and answer.status == "found" and answer.document.get("plain"):
+            return {"lyrics": {"artist": row.artist or "", "title": row.title, "value": answer.document["plain"]}}
+    return {"lyrics": {"artist": artist, "title": title}}
 
 
 @method("getAvatar")

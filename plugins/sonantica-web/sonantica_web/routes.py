@@ -17,7 +17,6 @@ from starlette.routing import BaseRoute, Route
 from sonantica_core.http.errors import ApiError
 from sonantica_core.http.middleware.access import public
 from sonantica_core.http.openapi.docs import api_doc
-from sonantica_core.plugins import manager_of
 from sonantica_web.assets import Asset, make_asset, static_assets
 
 TAGS = ["web"]
@@ -64,9 +63,8 @@ def asset_response(request: Request, asset: Asset) -> Response:
 
 
 def features(ctx: Any) -> dict[str, Any]:
-    """What the page can offer on this server: which optional plugins are running."""
-    manager = manager_of(ctx)
-    return {"lyrics": manager.is_active("lrclib")}
+    """What the page can offer on this server: lyrics come from the core's chain (at least the tags' lyrics)."""
+    return {"lyrics": True}
 
 
 def web_routes(ctx: Any) -> list[BaseRoute]:

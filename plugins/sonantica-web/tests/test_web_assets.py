@@ -42,7 +42,7 @@ async def test_the_page_is_public_and_names_its_features(plugin_app) -> None:
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert "default-src 'self'" in page.headers["content-security-policy"]
         found = re.search(r'<script type="application/json" id="features">(.*?)</script>', page.text)
-        assert found and json.loads(found[1]) == {"lyrics": False}
+        assert found and json.loads(found[1]) == {"lyrics": True}  # the core's lyrics chain
         assert '<script type="module" src="assets/js/main.js">' in page.text
         moved = await core.client.get("/plugins/web", follow_redirects=False)
         assert moved.status_code in (307, 308) and moved.headers["location"].endswith("/plugins/web/")

@@ -124,6 +124,13 @@ class Features(BaseModel):
     analyzed_at: dt.datetime | None = None
 
 
+class SeparatedStems(BaseModel):
+    separator: str
+    quality: str
+    stems: dict[str, int] = Field(description="Bytes of each stem's FLAC file.")
+    bytes: int
+
+
 class TrackDetail(TrackItem):
     """Everything about a track."""
 
@@ -143,6 +150,8 @@ class TrackDetail(TrackItem):
     path: FilePath
     updated_at: dt.datetime
     features: Features | None
+    is_separated: bool = Field(description="Stems of this track are ready (see `/api/tracks/{id}/stems`).")
+    stems: list[SeparatedStems] = Field(description="Its ready separations and the sizes of their stems.")
 
 
 class AlbumLinks(BaseModel):

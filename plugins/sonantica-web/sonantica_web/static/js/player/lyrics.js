@@ -1,5 +1,5 @@
-// Lyrics from the lrclib plugin (GET /plugins/lrclib/lyrics/{id}), the line being sung lit
-// up as the track plays.
+// Lyrics from the core's lyrics chain (GET /api/tracks/{id}/lyrics: the files' tags, .lrc
+// sidecars, LRCLIB ... in the server's LYRICS_ORDER), the line being sung lit up as the track plays.
 
 import { apiResponse } from "../api.js";
 import { h, clear } from "../dom.js";
@@ -7,18 +7,27 @@ import { errorOf, isAbort } from "../http.js";
 
 const RETRIES = 6;
 
+/** The core's answer as {synced: [{start (seconds), text}], plain, instrumental, source}. */
+function fromCore(answer) {
+  const first = (answer.structuredLyrics || [])[0];
+  const synced = first && first.synced
+    ? first.line.map((line) => ({ start: (line.start || 0) / 1000, text: line.value }))
+    : [];
+  return { synced, plain: answer.plain, instrumental: answer.instrumental, source: answer.source };
+}
+
 /** Fetch the lyrics of `trackId`: {synced: [{start, text}], plain} or {missing: message}. */
 export async function fetchLyrics(trackId, signal) {
   for (let attempt = 0; attempt < RETRIES; attempt++) {
     let response;
     try {
-      response = await apiResponse(`/plugins/lrclib/lyrics/${trackId}`, { signal });
+      response = await apiResponse(`/api/tracks/${trackId}/lyrics`, { signal });
     } catch (err) {
       if (isAbort(err)) throw err;
       if (err.status === 404) return { missing: err.code === "no_lyrics" ? "No lyrics were found for this track." : err.message };
       throw err;
     }
-    if (response.status === 200) return response.json();
+    if (response.status === 200) return fromCore(await response.json());
     if (response.status !== 202) throw await errorOf(response);
     const wait = Number(response.headers.get("Retry-After") || 2);
     await new Promise((resolve) => setTimeout(resolve, Math.min(10, Math.max(1, wait)) * 1000));
