@@ -43,6 +43,7 @@ CHECKS: dict[str, str] = {
     "class LrclibConfig(PluginConfig):": "test_the_config_model_takes_good_values_and_refuses_bad_ones",
     "class WavPackScanner(Scanner):": "test_the_scanner_is_offered_and_refuses_what_it_cannot_read",
     "class PeakAnalyzer(Analyzer):": "test_the_peak_analyzer_stores_the_peak_of_real_audio",
+    "class SpectrumAnalyzer(Analyzer):": "test_an_analyzers_save_writes_its_own_table",
     "def register_owned_routes(self, ctx):": "test_the_owned_route_answers_ping",
     "def config_schema(self):": "test_a_built_config_schema_validates_the_section",
     "def migrations_package(self):": "test_the_migrations_package_hook_gives_the_plugin_its_tables",
@@ -178,6 +179,28 @@ async def test_the_peak_analyzer_stores_the_peak_of_real_audio(plugin_app: Any) 
         report = await core.analyze(track_id)
     assert report.status["peak"] == "done", report.errors
     assert report.features["sample_peak"] == pytest.approx(0.25, abs=0.01)
+
+
+async def test_an_analyzers_save_writes_its_own_table(plugin_app: Any) -> None:
+    """``save`` as the worker calls it: in a transaction, with the result's ``data`` (the table is the
+    one the snippet says your migrations make; the session class is the author's, not shown)."""
+    from sqlalchemy import text
+
+    from sonantica_core.contract import AnalysisResult
+
+    prelude = "from sonantica_core.contract import AnalysisResult, AnalysisSession, Analyzer, AudioInfo\n"
+    analyzer = run_python(snippet("class SpectrumAnalyzer(Analyzer):"), prelude)["SpectrumAnalyzer"]()
+    async with plugin_app() as core:
+        track_id = await core.add_track("Song")
+        async with core.ctx.session() as session:
+            await session.execute(text("CREATE TABLE spectrum_bands (track_id BIGINT PRIMARY KEY "
+                                       "REFERENCES tracks(id), bands DOUBLE PRECISION[] NOT NULL)"))
+        for bands in ([1.0, 2.0], [3.0]):  # analysed again: replaced
+            async with core.ctx.session() as session:
+                await analyzer.save(session, track_id, AnalysisResult(data={"bands": bands}))
+        async with core.ctx.session() as session:
+            stored = (await session.execute(text("SELECT bands FROM spectrum_bands"))).scalars().all()
+    assert stored == [[3.0]]
 
 
 async def test_the_owned_route_answers_ping(plugin_app: Any) -> None:
