@@ -29,12 +29,7 @@ MANIFEST = "from sonantica_core.plugins import Plugin, PluginConfig, hookimpl\n"
 #: The hook sections (by heading) being rewritten with their callers (metadata, lyrics, stems,
 #: similarity and embeddings): their snippets are the only ones without a check here; the lead
 #: adds their checks at merge.
-REWRITTEN_ELSEWHERE: frozenset[str] = frozenset({
-    "register_metadata_providers",
-    "register_lyrics_providers",
-    "register_stem_separators",
-    "register_recommenders",
-})
+REWRITTEN_ELSEWHERE: frozenset[str] = frozenset()
 
 #: ``{distinctive text of a snippet: the test that runs it}``.
 CHECKS: dict[str, str] = {
@@ -72,6 +67,10 @@ CHECKS: dict[str, str] = {
     "async def test_the_migrations_go_down_and_up(": "test_the_migration_test_passes",
     "[project.optional-dependencies]\ntest =": "test_the_test_settings_are_the_templates",
     "async def test_the_task_fetches_and_the_route_serves(": "test_the_testing_examples_pass",
+    "class DecadeProvider(MetadataProvider):": "test_the_metadata_provider_fills_in_an_albums_tracks",
+    "def register_lyrics_providers(self, ctx):": "test_the_lyrics_plugin_offers_its_remote_provider",
+    "class KaraokeSeparator(StemSeparator):": "test_the_karaoke_separator_splits_and_adds_back_up",
+    "class SameAlbum(Recommender):": "test_the_same_album_recommender_answers_similar",
 }
 
 
@@ -732,3 +731,67 @@ async def test_the_hand_made_plugin_installs_enables_and_answers(
         sys.path.remove(str(target))
         for name in [name for name in sys.modules if name.split(".")[0] == "sonantica_hello"]:
             del sys.modules[name]
+
+
+async def test_the_metadata_provider_fills_in_an_albums_tracks(plugin_app: Any) -> None:
+    from sqlalchemy import select
+
+    from sonantica_core.db.analysis import TrackMetadata
+    from sonantica_core.db.library import Track
+    from sonantica_core.metadata.tasks import enrich_album_task
+
+    scope = run_python(snippet("class DecadeProvider(MetadataProvider):"), MANIFEST)
+    async with plugin_app(scope["Decades"]()) as core:
+        track_id = await core.add_track("Song", artist="Band", album="Album", duration=200)
+        async with core.ctx.session() as session:
+            album_id = await session.scalar(select(Track.album_id).where(Track.id == track_id))
+        await core.run_task(enrich_album_task, album_id)  # as the worker's enrichment task runs it
+        async with core.ctx.session() as session:
+            rows = (await session.execute(select(TrackMetadata.key, TrackMetadata.value, TrackMetadata.source)
+                                          .where(TrackMetadata.track_id == track_id))).all()
+    assert ("mood", "nostalgic", "decades") in {tuple(row) for row in rows}
+
+
+async def test_the_lyrics_plugin_offers_its_remote_provider(plugin_app: Any) -> None:
+    prelude = (MANIFEST + "from sonantica_lrclib.config import LrclibConfig\n"
+               "from sonantica_lrclib.provider import LrclibLyricsProvider\n")
+    scope = run_python(snippet("def register_lyrics_providers(self, ctx):"), prelude)
+    async with plugin_app(scope["LrclibPlugin"]()) as core:
+        [provider] = [p for p in core.manager.lyrics_providers(core.ctx) if p.name == "lrclib"]
+    assert provider.remote is True  # asked by the worker's lyrics task, never on a request
+
+
+def test_the_karaoke_separator_splits_and_adds_back_up() -> None:
+    import numpy as np
+
+    scope = run_python(snippet("class KaraokeSeparator(StemSeparator):"), MANIFEST)
+    separator = scope["KaraokeSeparator"]()
+    rng = np.random.default_rng(1)
+    centre, side = rng.standard_normal((4410, 1)), rng.standard_normal((4410, 1))
+    chunk = np.concatenate([centre + side, centre - side], axis=1).astype(np.float32)
+    stems = separator.separate(chunk)
+    assert set(stems) == set(separator.stems)
+    assert np.allclose(stems["vocals"] + stems["accompaniment"], chunk, atol=1e-6)
+    assert np.allclose(stems["vocals"][:, 0], centre[:, 0], atol=1e-5)  # the centre is the voice
+
+
+async def test_the_same_album_recommender_answers_similar(plugin_app: Any) -> None:
+    from sqlalchemy import select, update
+
+    from sonantica_core.db.library import Track
+
+    scope = run_python(snippet("class SameAlbum(Recommender):"), MANIFEST)
+    async with plugin_app(scope["Albums"]()) as core:
+        first = await core.add_track("One", artist="Band", album="Album", duration=200)
+        second = await core.add_track("Two", artist="Band", album="Album", duration=200)
+        await core.add_track("Elsewhere", artist="Band", album="Other", duration=200)
+        async with core.ctx.session() as session:  # add_track makes an album per track: put Two on One's
+            album_id = await session.scalar(select(Track.album_id).where(Track.id == first))
+            await session.execute(update(Track).where(Track.id == second).values(album_id=album_id))
+        answer = await core.client.get(f"/api/tracks/{first}/similar")
+        failure = core.manager.record("albums").error
+    assert failure is None, failure
+    assert answer.status_code == 200, answer.text
+    tracks = answer.json()["tracks"]
+    assert [item["track"]["id"] for item in tracks] == [second]
+    assert tracks[0]["why"] == ["same album"]
