@@ -26,9 +26,8 @@ from sonantica_core.contract import AnalysisReady, PlayRecorded, PlayStarted, Tr
 
 MANIFEST = "from sonantica_core.plugins import Plugin, PluginConfig, hookimpl\n"
 
-#: The hook sections (by heading) being rewritten with their callers (metadata, lyrics, stems,
-#: similarity and embeddings): their snippets are the only ones without a check here; the lead
-#: adds their checks at merge.
+#: Sections (by heading) whose snippets may go without a check while their code is rewritten;
+#: none now: every snippet of the page has its check.
 REWRITTEN_ELSEWHERE: frozenset[str] = frozenset()
 
 #: ``{distinctive text of a snippet: the test that runs it}``.
