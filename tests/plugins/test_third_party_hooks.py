@@ -1,8 +1,9 @@
 """Each hook kind, implemented by a third-party plugin pip-installed from a temporary folder, is
 called by the core in the place docs/plugins.md says ("Runs in: ...").
 
-One distribution (``third_party/probe_plugin.py.txt``) implements a scanner, an analyzer, routes,
-owned routes, a command, the life-cycle hooks and every event hook; each call leaves a row in the
+One distribution (``third_party/probe_plugin.py.txt``) implements a scanner, an analyzer, a
+metadata provider, a lyrics provider, a stem separator, a recommender, routes, owned routes, a
+command, the life-cycle hooks and every event hook; each call leaves a row in the
 plugin's own table with the process it ran in. The scenario runs the way a deployment does: the
 plugin is installed with pip and enabled in a ``plugins.toml``, ``sonantica migrate`` creates its
 table, a real ``sonantica worker`` runs the scan and the analysis, the web app is built the normal
@@ -129,6 +130,34 @@ async def test_the_core_calls_every_hook_of_an_installed_plugin_where_the_docs_s
                     peaks |= {e["value"] for e in analysis["extras"]
                               if e["key"] == "peak" and e["source"] == f"{probe}-peak"}
                 assert peaks == {"0.500", "0.250"}
+
+                first = tracks[0]["id"]
+                # register_recommenders: asked for similar tracks (web), merged by the core
+                similar = (await client.get(f"/api/tracks/{first}/similar")).json()["tracks"]
+                assert [t["track"]["id"] for t in similar] == [tracks[1]["id"]]
+                assert similar[0]["why"] == ["the probe says so"]
+                # register_lyrics_providers: a local provider in the lyrics chain (web)
+                lyrics = (await client.get(f"/api/tracks/{first}/lyrics")).json()
+                assert (lyrics["provider"], lyrics["plain"]) == (f"{probe}-chants", f"la la {tracks[0]['title']}")
+
+                # register_metadata_providers: the enrichment the scan queued, in the worker
+                async def enriched() -> list[Any]:
+                    found = (await client.get(f"/api/tracks/{first}/metadata")).json()
+                    return [v for v in found["track"] if v["key"] == "probe_mood"]
+
+                assert await _until(enriched) == [{"key": "probe_mood", "value": "calm", "source": f"{probe}-moods"}]
+                # register_stem_separators: a separation asked for, run by the worker
+                asked = await client.post(f"/api/tracks/{first}/stems", json={"separator": f"{probe}-split"})
+                assert asked.status_code == 202, asked.text
+
+                async def separated() -> list[Any]:
+                    listed = (await client.get(f"/api/tracks/{first}/stems")).json()["separations"]
+                    return [s for s in listed if s["state"] == "ready"]
+
+                [ready_stems] = await _until(separated)
+                assert sorted(stem["name"] for stem in ready_stems["stems"]) == ["left", "right"]
+                left = await client.get(ready_stems["stems"][0]["url"], headers={"Range": "bytes=0-3"})
+                assert left.status_code == 206 and left.content == b"fLaC"
 
                 session = uuid.uuid4().hex
                 play = {"track_id": tracks[0]["id"], "session": session}
