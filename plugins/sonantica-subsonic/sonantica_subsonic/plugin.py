@@ -22,7 +22,7 @@ class SubsonicPlugin(Plugin):
     @hookimpl
     def register_owned_routes(self, ctx: Any) -> dict[str, list[Any]]:
         # importing the call modules registers their methods
-        from sonantica_subsonic import browsing, lists, media, searching, system, userdata  # noqa: F401
+        from sonantica_subsonic import browsing, lists, media, searching, sonic, system, userdata  # noqa: F401
         from sonantica_subsonic.api import build_routes
 
         return {"/rest": build_routes(ctx)}

@@ -16,6 +16,7 @@ EXTENSIONS: dict[str, list[int]] = {
     "apiKeyAuthentication": [1],
     "formPost": [1],
     "songLyrics": [1],
+    "sonicSimilarity": [1],
     "indexBasedQueue": [1],
     "topSongsByArtistId": [1],
     "transcodeOffset": [1],

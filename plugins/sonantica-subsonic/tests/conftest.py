@@ -103,12 +103,27 @@ async def serve(app: Any) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def library(plugin_app, library_dir: Path) -> AsyncIterator[Library]:
+    async with _library(plugin_app, library_dir) as found:
+        yield found
+
+
+@pytest.fixture
+async def sonic_library(plugin_app, library_dir: Path) -> AsyncIterator[Library]:
+    """The library with the sound-similarity plugin beside the Subsonic one."""
+    from sonantica_similarity.plugin import SimilarityPlugin
+
+    async with _library(plugin_app, library_dir, SimilarityPlugin()) as found:
+        yield found
+
+
+@contextlib.asynccontextmanager
+async def _library(plugin_app: Any, library_dir: Path, *others: Any) -> AsyncIterator[Library]:
     from sonantica_scanner.plugin import plugin as scanner
     from sonantica_subsonic.plugin import SubsonicPlugin
 
     from sonantica_core.scanning.scan import run_scan
 
-    async with plugin_app(SubsonicPlugin(), MEDIA_PATH=f"music={library_dir}") as harness:
+    async with plugin_app(SubsonicPlugin(), *others, MEDIA_PATH=f"music={library_dir}") as harness:
         await run_scan(harness.ctx, list(scanner.register_scanners(None)), processes=1)
         user_id, app_password, api_key = await _user(harness.ctx, "alice")
         _, other_password, _ = await _user(harness.ctx, "bob")
