@@ -13,6 +13,9 @@ from sonantica_core.text.tsvector import register_tsvector_codec
 
 #: Connections older than this are closed and replaced at checkout.
 POOL_RECYCLE_SECONDS = 1800
+#: Seconds a new connection may take: a database that stops answering (rather than refusing)
+#: then fails requests quickly (503 database_unavailable) instead of holding them for a minute.
+CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 def async_url(url: str) -> str:
@@ -39,7 +42,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         pool_pre_ping=False,
         pool_recycle=POOL_RECYCLE_SECONDS,
         echo=echo,
-        connect_args={"server_settings": {"application_name": "sonantica"}},
+        connect_args={"server_settings": {"application_name": "sonantica"}, "timeout": CONNECT_TIMEOUT_SECONDS},
     )
     event.listen(engine.sync_engine, "connect", _prepare_connection)
     return engine

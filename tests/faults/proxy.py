@@ -1,7 +1,9 @@
 """A cuttable TCP or Unix-socket relay in front of a real service, for fault tests.
 
 ``cut()`` closes every relayed connection and stops listening (the service looks down:
-connections drop, new ones are refused); ``restore()`` listens again. The service itself
+connections drop, new ones are refused); ``stall()`` drops them too but then takes new ones
+and never answers (a server that hangs, or a network that drops packets); ``restore()``
+relays again. The service itself
 is left alone, so the rest of the test session keeps using it.
 """
 
@@ -22,6 +24,7 @@ class Relay:
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.stalled = False
 
     async def start(self) -> None:
         if isinstance(self.listen, Path):
@@ -37,6 +40,9 @@ class Relay:
         return await asyncio.open_connection(*self.target)
 
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.stalled:  # take the connection, say nothing
+            self._writers.add(writer)
+            return
         try:
             up_reader, up_writer = await self._open_target()
         except OSError:
@@ -74,8 +80,17 @@ class Relay:
         if isinstance(self.listen, Path):
             self.listen.unlink(missing_ok=True)
 
+    async def stall(self) -> None:
+        """Drop every relayed connection, then accept new ones and never answer them."""
+        await self.cut()
+        self.stalled = True
+        await self.start()
+
     async def restore(self) -> None:
-        """Listen again (on the same address)."""
+        """Relay again (on the same address)."""
+        if self.stalled:
+            await self.cut()
+            self.stalled = False
         await self.start()
 
     async def close(self) -> None:

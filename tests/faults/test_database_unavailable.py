@@ -100,3 +100,25 @@ async def test_database_down_is_503_and_recovers(
         assert response.status_code == 503
         assert time.monotonic() - back < RECOVER_WITHIN, "not back within 5 s of the database"
         await asyncio.sleep(0.1)
+
+
+async def test_a_database_that_stops_answering_is_503_after_the_connect_timeout(
+    client: Any, admin_headers: dict[str, str], relay_and_url: tuple[Any, str]
+) -> None:
+    from sonantica_core.db.engine import CONNECT_TIMEOUT_SECONDS
+
+    relay = relay_and_url[0]
+    path = "/api/auth/api-keys"
+    assert (await client.get(path, headers=admin_headers)).status_code == 200
+    await relay.stall()  # connections are taken and never answered: no refusal to go by
+    started = time.monotonic()
+    response = await asyncio.wait_for(client.get(path, headers=admin_headers), CONNECT_TIMEOUT_SECONDS + 30)
+    took = time.monotonic() - started
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert took < CONNECT_TIMEOUT_SECONDS + 3, f"held {took:.1f} s"
+    await relay.restore()
+    back = time.monotonic()
+    while (await client.get(path, headers=admin_headers)).status_code != 200:
+        assert time.monotonic() - back < RECOVER_WITHIN, "not back within 5 s of the database"
+        await asyncio.sleep(0.1)
