@@ -435,6 +435,13 @@ SETTINGS: tuple[SettingSpec, ...] = (
         _parse_seconds,
     ),
     SettingSpec(
+        "periodic_tick_seconds",
+        "PERIODIC_TICK_SECONDS",
+        "Seconds between a worker's looks for due periodic tasks (the first look comes one tick after it starts).",
+        "30",
+        _parse_seconds,
+    ),
+    SettingSpec(
         "max_connections_per_address",
         "MAX_CONNECTIONS_PER_ADDRESS",
         "Open connections one client address may hold per web process (more get 429); 0: no limit. "
@@ -473,6 +480,7 @@ class Settings:
     stream_mode: str
     fast_path: bool
     task_redelivery_seconds: float
+    periodic_tick_seconds: float = 30.0
     transcode_profiles: tuple[tuple[str, str, int, int], ...] = ()
     transcode_max_bitrate: int = 0
     transcode_user_caps: tuple[tuple[str, int, int], ...] = ()

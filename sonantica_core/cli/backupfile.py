@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sonantica_core.errors import SonanticaError
+
 FORMAT = 1
 #: Tables the server derives again from the music files (left out unless ``--all``).
 DERIVED = frozenset(
@@ -50,7 +52,7 @@ DERIVED = frozenset(
 )
 
 
-class BackupError(Exception):
+class BackupError(SonanticaError):
     """A backup that cannot be made or restored, with why."""
 
 

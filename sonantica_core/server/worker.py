@@ -74,7 +74,7 @@ async def run_worker(settings: Settings, secret: str, stop: asyncio.Event) -> No
             propagate_exceptions=False,
         )
     )
-    schedule = asyncio.create_task(run_schedule(ctx.redis, stop))
+    schedule = asyncio.create_task(run_schedule(ctx.redis, stop, tick=settings.periodic_tick_seconds))
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({receiver, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -12,8 +12,10 @@ Declare one like a task, with how often it should run::
 Every worker process runs :func:`run_schedule`. Once per ``every``, across all workers and
 processes, exactly one of them queues the task (a Redis key set with ``NX`` and an expiry of
 ``every`` decides which); the task then runs like any other, on whichever worker takes it.
-A job also runs soon after the first worker starts, and again after Redis lost its keys, so its
-work must be safe to repeat (remaking what is fresh is skipped, evicting twice evicts nothing).
+A worker first looks one tick after it starts (``PERIODIC_TICK_SECONDS``, so a worker started and
+stopped at once, as in a deployment's rolling restart, queues nothing); a job then runs at that
+first look, and again after Redis lost its keys, so its work must be safe to repeat (remaking
+what is fresh is skipped, evicting twice evicts nothing).
 """
 
 from __future__ import annotations
@@ -92,7 +94,10 @@ async def queue_due(redis: Redis, jobs: Sequence[PeriodicJob]) -> list[str]:
 
 
 async def run_schedule(redis: Redis, stop: asyncio.Event, *, tick: float = TICK_SECONDS) -> None:
-    """Queue due periodic jobs every ``tick`` seconds until ``stop`` is set; Redis outages are waited out."""
+    """Queue due periodic jobs every ``tick`` seconds (the first time one tick from now) until ``stop``
+    is set; Redis outages are waited out."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), tick)
     while not stop.is_set():
         jobs = periodic_jobs()
         if jobs:

@@ -55,7 +55,7 @@ async def test_a_worker_remakes_the_mixes_without_anyone_asking(
     await _play(core, alice.id, lib["b1"], "second")
     env = {k: v for k, v in os.environ.items() if k not in {s.env for s in SETTINGS}}
     env.update(POSTGRES_URL=database_url, REDIS_URL=redis_url, DATA_DIR=str(tmp_path / "data"),
-               SECRET_KEY="s" * 40, LOG_LEVEL="WARNING")
+               SECRET_KEY="s" * 40, LOG_LEVEL="WARNING", PERIODIC_TICK_SECONDS="1")
     worker = subprocess.Popen([sys.executable, "-m", "sonantica_core", "worker"], env=env, cwd=tmp_path)
     try:
         for _ in range(600):

@@ -50,6 +50,8 @@ async def test_two_workers_queue_a_job_once_per_period(redis: Redis) -> None:
 async def test_schedule_loop_queues_and_stops(redis: Redis) -> None:
     stop = asyncio.Event()
     loop = asyncio.create_task(run_schedule(redis, stop, tick=0.1))
+    await asyncio.sleep(0.05)
+    assert await _queued(redis) == 0  # the first look is one tick after the start
     await asyncio.sleep(0.3)
     stop.set()
     await asyncio.wait_for(loop, 2)

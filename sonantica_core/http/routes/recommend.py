@@ -219,8 +219,8 @@ async def radio_next(request: Request) -> Response:
     responses={404: "No such radio"},
 )
 async def radio_feedback(request: Request) -> Response:
+    state = await _radio(request)  # the radio first: a wrong id is a 404 whatever the body says
     body = await parse_body(request, FeedbackBody)
-    state = await _radio(request)
     await radio.feedback(core(request), state, body.track_id, body.action)
     return FastJSONResponse(_session(state))
 
