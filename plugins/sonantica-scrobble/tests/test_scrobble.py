@@ -198,8 +198,8 @@ async def test_a_workers_sweep_sends_what_waited(scrobbling, listenbrainz, lastf
     listenbrainz.down = False
     sweeper = asyncio.create_task(ScrobblePlugin._sweep(scrobbling.ctx, 0.05))
     try:
-        for _ in range(200):
-            if len(listenbrainz.listens) == 3:
+        for _ in range(200):  # sent, and then taken off the queue (the sweep does both, in turn)
+            if len(listenbrainz.listens) == 3 and await _queued(scrobbling, user_id) == []:
                 break
             await asyncio.sleep(0.05)
     finally:
